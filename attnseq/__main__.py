@@ -1,0 +1,5 @@
+import sys
+
+from attnseq.cli.main import main
+
+sys.exit(main())

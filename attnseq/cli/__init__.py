@@ -1,0 +1,1 @@
+"""The ``attnseq`` command line: one module per subcommand."""

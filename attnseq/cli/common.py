@@ -1,0 +1,32 @@
+"""Helpers shared by the subcommands: reading inputs and building parsers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from attnseq.errors import AttnseqError
+
+
+def add_command(subparsers, name: str, help: str, example: str) -> argparse.ArgumentParser:
+    return subparsers.add_parser(
+        name, help=help, description=help,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def input_sentences(texts: list[str]) -> list[str]:
+    """Sentences from the arguments, or one per line from stdin."""
+    if texts:
+        return texts
+    if sys.stdin.isatty():
+        raise AttnseqError("give sentences as arguments or one per line on stdin")
+    return [line.rstrip("\r\n") for line in sys.stdin]
+
+
+def read_text_lines(path: str) -> list[str]:
+    from attnseq.data.readers import read_lines
+
+    return read_lines(Path(path))

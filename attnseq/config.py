@@ -1,0 +1,315 @@
+"""Experiment configuration: typed dataclasses read from YAML.
+
+A run is described by one YAML file. Loading checks every key and value
+against these dataclasses, so a typo fails at once with the key's dotted path
+(``model.encoder.hiden_size``) instead of being silently ignored hours into
+training. The resolved config is written into the run folder and is the only
+thing needed to rebuild the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+
+from attnseq.errors import ConfigError
+
+# --------------------------------------------------------------------- schema
+
+
+@dataclass
+class FilesConfig:
+    """User data: two aligned text files, or one TSV (source, target columns)."""
+
+    src: str | None = None
+    tgt: str | None = None
+    tsv: str | None = None
+
+
+@dataclass
+class DataConfig:
+    dataset: str | None = "tatoeba-fra-eng"
+    variant: Literal["raw", "tok"] = "raw"
+    src_lang: str = "fr"
+    tgt_lang: str = "en"
+    train_split: str = "train"
+    valid_split: str = "valid"
+    test_split: str = "test"
+    train: FilesConfig | None = None
+    valid: FilesConfig | None = None
+    mirror: str | None = None
+    max_len: int = 50
+    max_train_pairs: int | None = None
+    max_valid_pairs: int | None = 1000
+
+
+@dataclass
+class TokenizerConfig:
+    kind: Literal["sentencepiece", "word"] = "sentencepiece"
+    model_type: Literal["unigram", "bpe"] = "unigram"
+    vocab_size: int = 8000
+    joint: bool = True
+    lowercase: bool = False
+    moses: bool = True
+    min_freq: int = 1
+    character_coverage: float = 1.0
+    sample_sentences: int = 200_000
+
+
+@dataclass
+class EncoderConfig:
+    type: Literal["rnn"] = "rnn"
+    cell: Literal["gru", "lstm"] = "gru"
+    hidden_size: int = 256
+    layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.2
+
+
+@dataclass
+class DecoderConfig:
+    type: Literal["luong", "bahdanau"] = "luong"
+    cell: Literal["gru", "lstm"] = "gru"
+    hidden_size: int = 512
+    layers: int = 1
+    attention: Literal["additive", "general", "dot", "scaled_dot"] = "general"
+    attention_size: int = 256
+    input_feeding: bool = False
+    dropout: float = 0.2
+
+
+@dataclass
+class ModelConfig:
+    embed_dim: int = 256
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
+    bridge: bool = True
+    tie_embeddings: bool = False
+    share_embeddings: bool = False
+    init: Literal["uniform", "pytorch"] = "uniform"
+    init_scale: float = 0.1
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 1
+    device: str = "cpu"
+    threads: int | None = None
+    batch_tokens: int = 2000
+    max_steps: int | None = None
+    max_epochs: int = 10
+    max_minutes: float | None = None
+    optimizer: Literal["adam", "adamw"] = "adam"
+    lr: float = 1e-3
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    weight_decay: float = 0.0
+    clip_norm: float | None = 1.0
+    schedule: Literal["constant", "plateau", "warmup_decay"] = "plateau"
+    warmup_steps: int = 0
+    decay_steps: int | None = None
+    plateau_factor: float = 0.5
+    plateau_patience: int = 2
+    min_lr: float = 1e-5
+    label_smoothing: float = 0.1
+    teacher_forcing: float = 1.0
+    valid_every: int = 500
+    valid_bleu_sentences: int = 500
+    patience: int | None = None
+    best_metric: Literal["bleu", "loss"] = "bleu"
+    max_bad_steps: int = 5
+    log_every: int = 50
+    save_every: int | None = None
+
+
+@dataclass
+class Config:
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# ----------------------------------------------------------------- validation
+
+
+def _check_value(tp: Any, value: Any, where: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        options = get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check_value(option, value, where)
+            except ConfigError as err:
+                errors.append(str(err))
+        raise ConfigError(errors[0] if errors else f"{where}: must not be null")
+    if origin is Literal:
+        if value not in get_args(tp):
+            choices = ", ".join(repr(c) for c in get_args(tp))
+            raise ConfigError(f"{where}: {value!r} is not one of {choices}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (item,) = get_args(tp)
+        return [_check_value(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return _build(tp, value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {tp} at {where}")
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in hints:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(names)}"
+            raise ConfigError(f"unknown key {path}{hint}")
+        kwargs[key] = _check_value(hints[key], value, path)
+    return cls(**kwargs)
+
+
+def _validate(cfg: Config) -> None:
+    """Cross-field rules that a type cannot express."""
+    positive = {
+        "data.max_len": cfg.data.max_len,
+        "tokenizer.vocab_size": cfg.tokenizer.vocab_size,
+        "model.embed_dim": cfg.model.embed_dim,
+        "model.encoder.hidden_size": cfg.model.encoder.hidden_size,
+        "model.encoder.layers": cfg.model.encoder.layers,
+        "model.decoder.hidden_size": cfg.model.decoder.hidden_size,
+        "model.decoder.layers": cfg.model.decoder.layers,
+        "train.batch_tokens": cfg.train.batch_tokens,
+        "train.valid_every": cfg.train.valid_every,
+        "train.lr": cfg.train.lr,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{key}: must be positive, got {value}")
+    for key, value in {
+        "model.encoder.dropout": cfg.model.encoder.dropout,
+        "model.decoder.dropout": cfg.model.decoder.dropout,
+        "train.label_smoothing": cfg.train.label_smoothing,
+        "train.teacher_forcing": cfg.train.teacher_forcing,
+    }.items():
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{key}: must lie in [0, 1], got {value}")
+    if cfg.train.teacher_forcing == 0.0:
+        raise ConfigError("train.teacher_forcing: 0 never shows the model a reference word")
+    if cfg.data.dataset is None and cfg.data.train is None:
+        raise ConfigError("data: set either data.dataset or data.train (your own files)")
+    for name in ("train", "valid"):
+        files = getattr(cfg.data, name)
+        if files is not None and not files.tsv and not (files.src and files.tgt):
+            raise ConfigError(f"data.{name}: give src and tgt files, or one tsv file")
+    if cfg.model.share_embeddings and not cfg.tokenizer.joint:
+        raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
+    dec = cfg.model.decoder
+    if dec.attention == "dot" or dec.attention == "scaled_dot":
+        key_size = cfg.model.encoder.hidden_size * (2 if cfg.model.encoder.bidirectional else 1)
+        if key_size != dec.hidden_size:
+            raise ConfigError(
+                f"model.decoder.attention: {dec.attention} attention needs the encoder's output "
+                f"size ({key_size}) to equal model.decoder.hidden_size ({dec.hidden_size})"
+            )
+
+
+# ------------------------------------------------------------------ public API
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    try:
+        cfg = _build(Config, data, "")
+        _validate(cfg)
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err}") from None
+    return cfg
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``key.sub=value`` strings; values are parsed as YAML scalars."""
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected key.sub=value")
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"--set {item!r}: value is not valid YAML ({err})") from None
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part} is not a section")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where}: invalid YAML ({getattr(err, 'problem', err)})") from None
+    return data if data is not None else {}
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    data = apply_overrides(read_yaml(path), overrides or [])
+    return config_from_dict(data, str(path))
+
+
+def save_config(cfg: Config, path: str | Path) -> None:
+    from attnseq.atomic import atomic_write_text
+
+    atomic_write_text(Path(path), yaml.safe_dump(cfg.to_dict(), sort_keys=False))

@@ -1,0 +1,1 @@
+"""Data sets: a pinned registry, verified downloads, readers and corpus splits."""

@@ -1,0 +1,228 @@
+"""Tokenizers and vocabularies: text to ids and back.
+
+Two kinds, one interface (``tokenize``/``detokenize`` between text and
+pieces, ``encode``/``decode`` between text and ids):
+
+* sentencepiece (unigram or BPE), trained on the training split, joint or
+  one model per side: open vocabulary, the default;
+* word level with Moses tokenization (sacremoses), or plain whitespace for
+  data that is already tokenized, for comparison with the word-level
+  literature (Multi30k's lowercased tokenized convention).
+
+Every vocabulary starts with the same four specials so models, search and
+checkpoints can rely on their ids.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import sentencepiece as spm
+
+from attnseq.atomic import atomic_write_bytes, atomic_write_text
+from attnseq.config import TokenizerConfig
+from attnseq.errors import CheckpointError, DataError
+
+SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
+PAD, UNK, BOS, EOS = range(4)
+
+
+class Vocab:
+    """Token strings <-> ids; ids 0-3 are the specials."""
+
+    def __init__(self, tokens: Sequence[str]):
+        if tuple(tokens[:4]) != SPECIALS:
+            raise DataError(f"vocabulary must start with {SPECIALS}")
+        self.itos = list(tokens)
+        self.stoi = {tok: i for i, tok in enumerate(self.itos)}
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        return [self.stoi.get(tok, UNK) for tok in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.itos[i] for i in ids]
+
+    @classmethod
+    def build(
+        cls, sentences: Iterable[list[str]], min_freq: int = 1, max_size: int | None = None
+    ) -> Vocab:
+        counts = Counter(tok for sent in sentences for tok in sent)
+        ranked = sorted(
+            (t for t, c in counts.items() if c >= min_freq and t not in SPECIALS),
+            key=lambda t: (-counts[t], t),
+        )
+        if max_size is not None:
+            ranked = ranked[: max(0, max_size - len(SPECIALS))]
+        return cls([*SPECIALS, *ranked])
+
+    def save(self, path: Path) -> None:
+        atomic_write_text(path, "\n".join(self.itos) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Vocab:
+        return cls(path.read_text(encoding="utf-8").split("\n")[:-1])
+
+
+class Tokenizer(Protocol):
+    vocab: Vocab
+
+    def tokenize(self, text: str) -> list[str]: ...
+
+    def detokenize(self, pieces: Sequence[str]) -> str: ...
+
+
+def encode(tokenizer: Tokenizer, text: str) -> list[int]:
+    return tokenizer.vocab.encode(tokenizer.tokenize(text))
+
+
+def decode(tokenizer: Tokenizer, ids: Iterable[int]) -> str:
+    pieces = [p for p in tokenizer.vocab.decode(ids) if p not in SPECIALS[:1] + SPECIALS[2:]]
+    return tokenizer.detokenize(pieces)
+
+
+class SentencePieceTokenizer:
+    def __init__(self, model_proto: bytes, lowercase: bool):
+        self.processor = spm.SentencePieceProcessor(model_proto=model_proto)
+        self.lowercase = lowercase
+        self.vocab = Vocab(
+            [self.processor.id_to_piece(i) for i in range(self.processor.get_piece_size())]
+        )
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.processor.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def detokenize(self, pieces: Sequence[str]) -> str:
+        return self.processor.decode_pieces(list(pieces))
+
+    @staticmethod
+    def train(sentences: list[str], cfg: TokenizerConfig) -> bytes:
+        model = io.BytesIO()
+        text = [s.lower() for s in sentences] if cfg.lowercase else sentences
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(text),
+            model_writer=model,
+            model_type=cfg.model_type,
+            vocab_size=cfg.vocab_size,
+            character_coverage=cfg.character_coverage,
+            input_sentence_size=cfg.sample_sentences,
+            shuffle_input_sentence=True,
+            hard_vocab_limit=False,  # small data sets get a smaller vocabulary, not an error
+            pad_id=PAD,
+            unk_id=UNK,
+            bos_id=BOS,
+            eos_id=EOS,
+            pad_piece=SPECIALS[PAD],
+            unk_piece=SPECIALS[UNK],
+            bos_piece=SPECIALS[BOS],
+            eos_piece=SPECIALS[EOS],
+            num_threads=2,
+            minloglevel=2,
+        )
+        return model.getvalue()
+
+
+class WordTokenizer:
+    """Moses tokenization (or whitespace for pre-tokenized text) and a word vocabulary."""
+
+    def __init__(self, vocab: Vocab, lang: str, moses: bool, lowercase: bool):
+        self.vocab = vocab
+        self.lang = lang
+        self.moses = moses
+        self.lowercase = lowercase
+        if moses:
+            from sacremoses import MosesDetokenizer, MosesTokenizer
+
+            self._tok = MosesTokenizer(lang=lang)
+            self._detok = MosesDetokenizer(lang=lang)
+
+    def tokenize(self, text: str) -> list[str]:
+        text = text.lower() if self.lowercase else text
+        if self.moses:
+            return self._tok.tokenize(text, escape=False)
+        return text.split()
+
+    def detokenize(self, pieces: Sequence[str]) -> str:
+        return self._detok.detokenize(list(pieces)) if self.moses else " ".join(pieces)
+
+
+# ---------------------------------------------------------------- run folder
+
+META = "tokenizer.json"
+
+
+def _side_file(run_dir: Path, side: str, joint: bool, suffix: str) -> Path:
+    return run_dir / (f"joint.{suffix}" if joint else f"{side}.{suffix}")
+
+
+def train_tokenizers(
+    cfg: TokenizerConfig,
+    pairs: Sequence[tuple[str, str]],
+    src_lang: str,
+    tgt_lang: str,
+    run_dir: Path,
+) -> tuple[Tokenizer, Tokenizer]:
+    """Learn the tokenizers from training pairs and save them into ``run_dir``."""
+    if not pairs:
+        raise DataError("no training pairs to learn a vocabulary from")
+    sides = {"src": [p[0] for p in pairs], "tgt": [p[1] for p in pairs]}
+    langs = {"src": src_lang, "tgt": tgt_lang}
+    if cfg.kind == "sentencepiece":
+        groups = {"joint": sides["src"] + sides["tgt"]} if cfg.joint else sides
+        for side, sentences in groups.items():
+            atomic_write_bytes(
+                run_dir / f"{side}.spm.model", SentencePieceTokenizer.train(sentences, cfg)
+            )
+    else:
+        tokenized = {
+            side: [
+                WordTokenizer(Vocab(SPECIALS), langs[side], cfg.moses, cfg.lowercase).tokenize(s)
+                for s in sents
+            ]
+            for side, sents in sides.items()
+        }
+        groups = {"joint": tokenized["src"] + tokenized["tgt"]} if cfg.joint else tokenized
+        for side, sentences in groups.items():
+            vocab = Vocab.build(sentences, cfg.min_freq, cfg.vocab_size)
+            vocab.save(run_dir / f"{side}.vocab")
+    meta = {
+        "kind": cfg.kind,
+        "joint": cfg.joint,
+        "lowercase": cfg.lowercase,
+        "moses": cfg.moses,
+        "src_lang": src_lang,
+        "tgt_lang": tgt_lang,
+    }
+    atomic_write_text(run_dir / META, json.dumps(meta, indent=2) + "\n")
+    return load_tokenizers(run_dir)
+
+
+def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
+    try:
+        meta = json.loads((run_dir / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{run_dir / META}: missing; is {run_dir} a run folder?") from None
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"{run_dir / META}: invalid JSON ({err})") from None
+    result = []
+    for side in ("src", "tgt"):
+        if meta["kind"] == "sentencepiece":
+            path = _side_file(run_dir, side, meta["joint"], "spm.model")
+            try:
+                result.append(SentencePieceTokenizer(path.read_bytes(), meta["lowercase"]))
+            except (OSError, RuntimeError) as err:
+                raise CheckpointError(f"{path}: cannot load sentencepiece model ({err})") from None
+        else:
+            path = _side_file(run_dir, side, meta["joint"], "vocab")
+            if not path.is_file():
+                raise CheckpointError(f"{path}: vocabulary file missing")
+            lang = meta[f"{side}_lang"]
+            result.append(WordTokenizer(Vocab.load(path), lang, meta["moses"], meta["lowercase"]))
+    return result[0], result[1]

@@ -1,0 +1,1 @@
+"""Scoring outputs against references."""

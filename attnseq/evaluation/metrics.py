@@ -1,0 +1,37 @@
+"""Corpus metrics through sacrebleu, with the signature that makes them comparable."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sacrebleu.metrics import BLEU, CHRF
+
+
+@dataclass
+class Score:
+    name: str
+    score: float
+    signature: str
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.score:.2f}  ({self.signature})"
+
+
+def bleu(hyps: Sequence[str], refs: Sequence[str], tokenize: str = "13a", lowercase: bool = False) -> Score:
+    """Corpus BLEU. ``tokenize="none", lowercase=True`` gives the WMT multimodal
+    convention on pre-tokenized lowercased text."""
+    metric = BLEU(tokenize=tokenize, lowercase=lowercase)
+    result = metric.corpus_score(list(hyps), [list(refs)])
+    return Score("BLEU", result.score, str(metric.get_signature()))
+
+
+def chrf(hyps: Sequence[str], refs: Sequence[str]) -> Score:
+    metric = CHRF()
+    result = metric.corpus_score(list(hyps), [list(refs)])
+    return Score("chrF", result.score, str(metric.get_signature()))
+
+
+def perplexity(total_nll: float, num_tokens: int) -> float:
+    return math.exp(min(total_nll / max(num_tokens, 1), 50.0))

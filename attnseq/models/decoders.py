@@ -1,0 +1,192 @@
+"""Attentional RNN decoders in the two classic forms.
+
+Both expose the same two entry points:
+
+* ``forward(tgt_in, enc, ...)`` for training, returning readout vectors and
+  attention weights for every target position;
+* ``step(prev_tokens, state, enc)`` for search, one output word at a time.
+
+A decoder state is a dict of batch-first tensors, so search can reorder or
+expand it for beams without knowing what is inside.
+
+Bahdanau et al. (2015) attend from the *previous* state and feed the context
+into the recurrent step. Luong et al. (2015) attend from the *new* state and
+combine ``tanh(W_c [c; h])`` into an attentional vector; with input feeding
+that vector also enters the next step. Without input feeding nothing couples
+the steps except the RNN itself, so training runs the RNN over the whole
+target in one fused call and attends for all positions at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+from attnseq.config import DecoderConfig
+from attnseq.models.attention import build_attention
+from attnseq.models.encoders import EncoderOutput, rnn_class
+
+DecoderState = dict[str, Tensor]
+Predict = Callable[[Tensor], Tensor]  # readout [B, R] -> next token ids [B]
+
+
+class RNNDecoder(nn.Module):
+    """Shared parts: embedding, RNN stack, attention, bridge and state handling."""
+
+    def __init__(
+        self,
+        cfg: DecoderConfig,
+        embedding: nn.Embedding,
+        memory_size: int,
+        summary_size: int,
+        readout_size: int,
+        bridge: bool,
+        rnn_input_size: int,
+    ):
+        super().__init__()
+        self.cfg = cfg
+        self.embedding = embedding
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.rnn = rnn_class(cfg.cell)(
+            rnn_input_size,
+            cfg.hidden_size,
+            num_layers=cfg.layers,
+            batch_first=True,
+            dropout=cfg.dropout if cfg.layers > 1 else 0.0,
+        )
+        self.attention = build_attention(
+            cfg.attention, cfg.hidden_size, memory_size, cfg.attention_size
+        )
+        self.bridge = nn.Linear(summary_size, cfg.hidden_size) if bridge else None
+        self.readout_size = readout_size
+        self.is_lstm = cfg.cell == "lstm"
+
+    # -- state ---------------------------------------------------------------
+
+    def prepare(self, enc: EncoderOutput) -> EncoderOutput:
+        """Project the attention keys once per sentence."""
+        enc.keys = self.attention.prepare(enc.states)
+        return enc
+
+    def init_state(self, enc: EncoderOutput) -> DecoderState:
+        batch = enc.states.size(0)
+        if self.bridge is not None:
+            first = torch.tanh(self.bridge(enc.summary))
+        else:
+            first = enc.states.new_zeros(batch, self.cfg.hidden_size)
+        state = {"hidden": first.unsqueeze(1).repeat(1, self.cfg.layers, 1).contiguous()}
+        if self.is_lstm:
+            state["cell"] = torch.zeros_like(state["hidden"])
+        return state
+
+    def _rnn(self, inputs: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
+        """Run the RNN over ``inputs`` [B, T, I] from ``state``."""
+        hidden = state["hidden"].transpose(0, 1).contiguous()
+        if self.is_lstm:
+            outputs, (h, c) = self.rnn(inputs, (hidden, state["cell"].transpose(0, 1).contiguous()))
+            new = {"hidden": h.transpose(0, 1), "cell": c.transpose(0, 1)}
+        else:
+            outputs, h = self.rnn(inputs, hidden)
+            new = {"hidden": h.transpose(0, 1)}
+        return outputs, new
+
+    def _attend(self, query: Tensor, enc: EncoderOutput) -> tuple[Tensor, Tensor]:
+        assert enc.keys is not None, "call decoder.prepare(enc) first"
+        return self.attention(query, enc.keys, enc.states, enc.mask)
+
+    # -- training ------------------------------------------------------------
+
+    def forward(
+        self,
+        tgt_in: Tensor,
+        enc: EncoderOutput,
+        teacher_forcing: float = 1.0,
+        predict: Predict | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """Readouts [B, T, R] and attention [B, T, S] for every target position.
+
+        With ``teacher_forcing`` below one, each position's input is, with that
+        probability, the reference word and otherwise the model's own previous
+        prediction (``predict`` maps a readout to token ids).
+        """
+        state = self.init_state(enc)
+        readouts, weights = [], []
+        prev = tgt_in[:, 0]
+        for t in range(tgt_in.size(1)):
+            if t > 0:
+                prev = tgt_in[:, t]
+                if teacher_forcing < 1.0 and predict is not None:
+                    own = predict(readouts[-1].detach())
+                    use_ref = torch.rand(prev.shape, device=prev.device) < teacher_forcing
+                    prev = torch.where(use_ref, prev, own)
+            readout, state, attn = self.step(prev, state, enc)
+            readouts.append(readout)
+            weights.append(attn)
+        return torch.stack(readouts, 1), torch.stack(weights, 1)
+
+    def step(
+        self, prev: Tensor, state: DecoderState, enc: EncoderOutput
+    ) -> tuple[Tensor, DecoderState, Tensor]:
+        raise NotImplementedError
+
+
+class BahdanauDecoder(RNNDecoder):
+    """Attend from the previous state; the context enters the RNN step."""
+
+    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int,
+                 summary_size: int, readout_size: int, bridge: bool):
+        emb = embedding.embedding_dim
+        super().__init__(cfg, embedding, memory_size, summary_size, readout_size, bridge,
+                         rnn_input_size=emb + memory_size)
+        self.readout = nn.Linear(cfg.hidden_size + memory_size + emb, readout_size)
+
+    def step(self, prev, state, enc):
+        embedded = self.dropout(self.embedding(prev))
+        context, attn = self._attend(state["hidden"][:, -1], enc)
+        output, state = self._rnn(torch.cat([embedded, context], -1).unsqueeze(1), state)
+        readout = torch.tanh(self.readout(torch.cat([output.squeeze(1), context, embedded], -1)))
+        return self.dropout(readout), state, attn
+
+
+class LuongDecoder(RNNDecoder):
+    """Attend from the new state; ``tanh(W_c [c; h])`` is the attentional vector."""
+
+    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int,
+                 summary_size: int, readout_size: int, bridge: bool):
+        emb = embedding.embedding_dim
+        feed = readout_size if cfg.input_feeding else 0
+        super().__init__(cfg, embedding, memory_size, summary_size, readout_size, bridge,
+                         rnn_input_size=emb + feed)
+        self.combine = nn.Linear(memory_size + cfg.hidden_size, readout_size)
+
+    def init_state(self, enc):
+        state = super().init_state(enc)
+        if self.cfg.input_feeding:
+            state["feed"] = enc.states.new_zeros(enc.states.size(0), self.readout_size)
+        return state
+
+    def _readout(self, output: Tensor, enc: EncoderOutput) -> tuple[Tensor, Tensor]:
+        context, attn = self._attend(output, enc)
+        return self.dropout(torch.tanh(self.combine(torch.cat([context, output], -1)))), attn
+
+    def step(self, prev, state, enc):
+        embedded = self.dropout(self.embedding(prev))
+        if self.cfg.input_feeding:
+            embedded = torch.cat([embedded, state["feed"]], -1)
+        output, new_state = self._rnn(embedded.unsqueeze(1), state)
+        readout, attn = self._readout(output.squeeze(1), enc)
+        if self.cfg.input_feeding:
+            new_state["feed"] = readout
+        return readout, new_state, attn
+
+    def forward(self, tgt_in, enc, teacher_forcing=1.0, predict=None):
+        if self.cfg.input_feeding or teacher_forcing < 1.0:
+            return super().forward(tgt_in, enc, teacher_forcing, predict)
+        # No step depends on an earlier readout: one fused RNN call, one attention call.
+        outputs, _ = self._rnn(self.dropout(self.embedding(tgt_in)), self.init_state(enc))
+        return self._readout(outputs, enc)
+
+
+DECODERS: dict[str, type[RNNDecoder]] = {"bahdanau": BahdanauDecoder, "luong": LuongDecoder}

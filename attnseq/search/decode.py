@@ -1,0 +1,46 @@
+"""Decode a whole corpus: batch sentences of similar length, restore the order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from attnseq.data.batching import encode_sources
+from attnseq.search.beam import beam_search
+from attnseq.search.greedy import greedy_search
+from attnseq.search.hypothesis import Hypothesis
+
+
+def decode_corpus(
+    model,
+    sources: Sequence[list[int]],
+    beam: int = 1,
+    nbest: int = 1,
+    batch_size: int = 64,
+    max_len_ratio: float = 2.0,
+    length_penalty: float = 1.0,
+    device: torch.device | str = "cpu",
+    progress=None,
+) -> list[list[Hypothesis]]:
+    """n-best lists for every source, in input order. Beam 1 runs greedy search."""
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    results: list[list[Hypothesis]] = [[] for _ in sources]
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            src, lengths = encode_sources([sources[i] for i in chunk])
+            src, lengths = src.to(device), lengths.to(device)
+            if beam == 1 and nbest == 1:
+                found = [[h] for h in greedy_search(model, src, lengths, max_len_ratio)]
+            else:
+                found = beam_search(model, src, lengths, beam, nbest, max_len_ratio, length_penalty)
+            for i, hyps in zip(chunk, found):
+                results[i] = hyps
+            if progress is not None:
+                progress.update(len(chunk))
+    finally:
+        model.train(was_training)
+    return results

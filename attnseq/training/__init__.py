@@ -1,0 +1,1 @@
+"""Training: optimisation, the training loop, validation and resumable state."""
