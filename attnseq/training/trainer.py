@@ -312,9 +312,17 @@ class Trainer:
         self._load_data()
         self._build()
         t, p = self.cfg.train, self.progress
-        total = t.max_steps or t.max_epochs * len(batch_indices(self.lengths, t.batch_tokens, seed=t.seed))
-        bar = tqdm(total=total, initial=p.step, unit="step", dynamic_ncols=True,
-                   disable=not self.show_progress, desc="training")
+        # A time-limited run shows its progress in seconds of its budget, others in steps.
+        timed = t.max_minutes is not None and t.max_steps is None
+        if timed:
+            bar = tqdm(total=int(60 * t.max_minutes), initial=int(p.train_seconds), unit="s",
+                       desc=f"training ({t.max_minutes:g} min budget)", mininterval=1.0,
+                       disable=not self.show_progress, dynamic_ncols=True)
+        else:
+            steps_per_epoch = len(batch_indices(self.lengths, t.batch_tokens, seed=t.seed))
+            bar = tqdm(total=min(t.max_steps or 10**12, t.max_epochs * steps_per_epoch), initial=p.step,
+                       unit="step", desc="training", mininterval=1.0,
+                       disable=not self.show_progress, dynamic_ncols=True)
         previous_signals = self._install_signals()
         window_loss, window_steps, bad_in_row, last_valid = 0.0, 0, 0, p.step
         loss_value = None
@@ -330,7 +338,7 @@ class Trainer:
                         p.train_seconds += time.perf_counter() - started
                         p.batch_in_epoch += 1
                         p.step += 1
-                        bar.update(1)
+                        bar.update(int(p.train_seconds) - bar.n if timed else 1)
                         if loss_value is None:
                             bad_in_row += 1
                             self.say(f"step {p.step}: loss is not finite; update skipped")
@@ -345,7 +353,7 @@ class Trainer:
                         window_loss += loss_value
                         window_steps += 1
                         if p.step % t.log_every == 0:
-                            bar.set_postfix(loss=f"{window_loss / window_steps:.3f}",
+                            bar.set_postfix(step=p.step, loss=f"{window_loss / window_steps:.3f}",
                                             lr=f"{self.schedule.lr:.2g}",
                                             tok_s=f"{p.train_tokens / max(p.train_seconds, 1e-9):,.0f}")
                             self.log.info(f"step {p.step} loss {window_loss / window_steps:.4f} "

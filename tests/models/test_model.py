@@ -1,0 +1,178 @@
+"""Seq2Seq: shapes, attention, the fused Luong path, tied embeddings, overfitting."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, TokenizerConfig
+from attnseq.data.batching import collate
+from attnseq.data.corpora import load_pairs
+from attnseq.data.tokenizers import EOS, PAD, encode, train_tokenizers
+from attnseq.models.seq2seq import Seq2Seq
+from attnseq.search.greedy import greedy_search
+
+SRC_V, TGT_V = 23, 19
+VARIANTS = [
+    ("luong", False),
+    ("luong", True),
+    ("bahdanau", False),
+]
+VARIANT_IDS = ["luong", "luong-feed", "bahdanau"]
+
+
+def config(decoder="luong", feed=False, cell="gru", attention="general", **kw) -> ModelConfig:
+    return ModelConfig(
+        embed_dim=kw.pop("embed_dim", 8),
+        encoder=EncoderConfig(cell=cell, hidden_size=6, dropout=0.0),
+        decoder=DecoderConfig(
+            type=decoder,
+            cell=cell,
+            hidden_size=12,
+            attention=attention,
+            attention_size=7,
+            input_feeding=feed,
+            dropout=0.0,
+        ),
+        **kw,
+    )
+
+
+def toy_batch(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    src_lengths = torch.tensor([4, 7, 2])
+    src = torch.randint(4, SRC_V, (3, 7), generator=g)
+    src[torch.arange(7)[None, :] >= src_lengths[:, None]] = PAD
+    tgt_in = torch.randint(4, TGT_V, (3, 5), generator=g)
+    return src, src_lengths, tgt_in
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize(("decoder", "feed"), VARIANTS, ids=VARIANT_IDS)
+def test_forward_shapes_and_attention(decoder, feed, cell):
+    torch.manual_seed(0)
+    model = Seq2Seq(config(decoder, feed, cell), SRC_V, TGT_V).eval()
+    src, lengths, tgt_in = toy_batch()
+    logits, attn = model(src, lengths, tgt_in)
+    assert logits.shape == (3, 5, TGT_V)
+    assert attn.shape == (3, 5, 7)
+    assert torch.isfinite(logits).all()
+    mask = (torch.arange(7)[None, :] < lengths[:, None]).unsqueeze(1).expand_as(attn)
+    assert torch.all(attn[~mask] == 0.0)
+    torch.testing.assert_close(attn.sum(-1), torch.ones(3, 5), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize(("decoder", "feed"), VARIANTS, ids=VARIANT_IDS)
+def test_forward_matches_step_by_step(decoder, feed, cell):
+    """The training path (fused for Luong without input feeding) equals search's ``step``."""
+    torch.manual_seed(1)
+    model = Seq2Seq(config(decoder, feed, cell), SRC_V, TGT_V).eval()
+    src, lengths, tgt_in = toy_batch(1)
+    with torch.no_grad():
+        logits, attn = model(src, lengths, tgt_in, teacher_forcing=1.0)
+        enc = model.encode(src, lengths)
+        state = model.init_state(enc)
+        for t in range(tgt_in.size(1)):
+            step_logits, state, step_attn = model.step(tgt_in[:, t], state, enc)
+            torch.testing.assert_close(logits[:, t], step_logits, atol=1e-5, rtol=0)
+            torch.testing.assert_close(attn[:, t], step_attn, atol=1e-5, rtol=0)
+
+
+def test_padding_does_not_change_outputs():
+    torch.manual_seed(2)
+    model = Seq2Seq(config(), SRC_V, TGT_V).eval()
+    src, lengths, tgt_in = toy_batch(2)
+    with torch.no_grad():
+        logits, attn = model(src, lengths, tgt_in)
+        for i in range(3):
+            n = int(lengths[i])
+            alone, a = model(src[i : i + 1, :n], lengths[i : i + 1], tgt_in[i : i + 1])
+            torch.testing.assert_close(alone[0], logits[i], atol=1e-5, rtol=0)
+            torch.testing.assert_close(a[0], attn[i, :, :n], atol=1e-5, rtol=0)
+
+
+def test_tied_embeddings_share_the_tensor():
+    model = Seq2Seq(config(tie_embeddings=True), SRC_V, TGT_V)
+    emb = model.decoder.embedding.weight
+    assert model.generator.weight is emb
+    assert model.generator.weight.data_ptr() == emb.data_ptr()
+    # Shared once in the parameter list, and an update to one is an update to the other.
+    assert sum(p is emb for p in model.parameters()) == 1
+    with torch.no_grad():
+        emb[5, 0] = 42.0
+    assert model.generator.weight[5, 0] == 42.0
+    # Gradients from both uses accumulate into the one tensor.
+    src, lengths, tgt_in = toy_batch()
+    logits, _ = model(src, lengths, tgt_in)
+    logits.sum().backward()
+    assert emb.grad is not None and emb.grad.abs().sum() > 0
+    # Untied: separate tensors.
+    untied = Seq2Seq(config(), SRC_V, TGT_V)
+    assert untied.generator.weight is not untied.decoder.embedding.weight
+
+
+def test_shared_embeddings_need_one_vocabulary():
+    model = Seq2Seq(config(share_embeddings=True), SRC_V, SRC_V)
+    assert model.encoder.embedding.weight is model.decoder.embedding.weight
+    with pytest.raises(ValueError):
+        Seq2Seq(config(share_embeddings=True), SRC_V, TGT_V)
+
+
+def test_padding_embedding_rows_are_zero():
+    model = Seq2Seq(config(), SRC_V, TGT_V)
+    assert torch.all(model.encoder.embedding.weight[PAD] == 0)
+    assert torch.all(model.decoder.embedding.weight[PAD] == 0)
+
+
+# ------------------------------------------------------------------ overfit
+
+
+def _short_pairs(n: int = 200, max_words: int = 6) -> list[tuple[str, str]]:
+    pairs, seen = [], set()
+    for fr, en in load_pairs("tatoeba-fra-eng", "train", "fr", "en"):
+        if len(fr.split()) > max_words or len(en.split()) > max_words or fr in seen:
+            continue  # one target per source, or exact reproduction is impossible
+        seen.add(fr)
+        pairs.append((fr, en))
+        if len(pairs) == n:
+            break
+    return pairs
+
+
+def test_overfits_200_real_pairs(tmp_path):
+    random.seed(0)
+    torch.manual_seed(0)
+    pairs = _short_pairs()
+    assert len(pairs) == 200
+    src_tok, tgt_tok = train_tokenizers(
+        TokenizerConfig(vocab_size=300), pairs, "fr", "en", tmp_path
+    )
+    examples = [(encode(src_tok, s), encode(tgt_tok, t)) for s, t in pairs]
+    assert all(s and t for s, t in examples)
+    vocab = len(src_tok.vocab)
+    cfg = ModelConfig(
+        embed_dim=64,
+        encoder=EncoderConfig(hidden_size=64, dropout=0.0),
+        decoder=DecoderConfig(hidden_size=128, attention_size=64, dropout=0.0),
+    )
+    model = Seq2Seq(cfg, vocab, len(tgt_tok.vocab))
+    batch = collate(examples, range(len(examples)))
+    optim = torch.optim.Adam(model.parameters(), lr=3e-3)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD)
+    for _ in range(250):
+        logits, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
+        loss = loss_fn(logits.reshape(-1, logits.size(-1)), batch.tgt_out.reshape(-1))
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optim.step()
+        if loss.item() < 0.02:
+            break
+    model.eval()
+    hyps = greedy_search(model, batch.src, batch.src_lengths)
+    exact = sum(h.tokens == t for h, (_, t) in zip(hyps, examples))
+    assert exact >= 0.9 * len(examples), f"only {exact}/200 reproduced (loss {loss.item():.3f})"
+    assert all(EOS not in h.tokens for h in hyps)
