@@ -142,7 +142,16 @@ def _short_pairs(n: int = 200, max_words: int = 6) -> list[tuple[str, str]]:
     return pairs
 
 
-def test_overfits_200_real_pairs(tmp_path):
+@pytest.fixture
+def one_thread():
+    """Deterministic and fast on a busy machine: no intra-op thread contention."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_overfits_200_real_pairs(tmp_path, one_thread):
     random.seed(0)
     torch.manual_seed(0)
     pairs = _short_pairs()
@@ -169,10 +178,10 @@ def test_overfits_200_real_pairs(tmp_path):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optim.step()
-        if loss.item() < 0.02:
+        if loss.item() < 0.05:
             break
     model.eval()
     hyps = greedy_search(model, batch.src, batch.src_lengths)
-    exact = sum(h.tokens == t for h, (_, t) in zip(hyps, examples))
+    exact = sum(h.tokens == t for h, (_, t) in zip(hyps, examples, strict=True))
     assert exact >= 0.9 * len(examples), f"only {exact}/200 reproduced (loss {loss.item():.3f})"
     assert all(EOS not in h.tokens for h in hyps)
