@@ -34,7 +34,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp_path, target)
     except OSError as err:
         tmp_path.unlink(missing_ok=True)
-        raise AttnseqError(f"{target}: write failed ({err.strerror}); the previous file is kept") from None
+        raise AttnseqError(
+            f"{target}: write failed ({err.strerror}); the previous file is kept"
+        ) from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

@@ -32,7 +32,9 @@ def _checksum(tensors: dict[str, Tensor]) -> str:
     for name in sorted(tensors):
         tensor = tensors[name].detach().contiguous().cpu()
         digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
-        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        digest.update(
+            tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
+        )
     return digest.hexdigest()
 
 
@@ -49,7 +51,9 @@ def save_tensors(path: Path, tensors: dict[str, Tensor], meta: dict[str, Any]) -
             seen[key] = name
             unique[name] = tensor.detach().contiguous().cpu()
     doc = {"format": FORMAT, "sha256": _checksum(unique), "aliases": aliases, **meta}
-    atomic_write(Path(path), lambda tmp: save_file(unique, str(tmp), metadata={_KEY: json.dumps(doc)}))
+    atomic_write(
+        Path(path), lambda tmp: save_file(unique, str(tmp), metadata={_KEY: json.dumps(doc)})
+    )
 
 
 def _looks_like_pickle(path: Path) -> bool:
@@ -82,7 +86,9 @@ def load_tensors(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: checkpoint format {meta.get('format')} is not {FORMAT}")
     if _checksum(tensors) != meta.get("sha256"):
-        raise CheckpointError(f"{path}: checksum mismatch; the file is corrupt (truncated or altered)")
+        raise CheckpointError(
+            f"{path}: checksum mismatch; the file is corrupt (truncated or altered)"
+        )
     for alias, target in meta.get("aliases", {}).items():
         tensors[alias] = tensors[target]
     return tensors, meta
@@ -108,7 +114,9 @@ def load_weights(model: nn.Module, tensors: dict[str, Tensor], source: str) -> N
     if missing:
         problems.append(f"missing {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
     if unexpected:
-        problems.append(f"unexpected {', '.join(unexpected[:5])}{' ...' if len(unexpected) > 5 else ''}")
+        problems.append(
+            f"unexpected {', '.join(unexpected[:5])}{' ...' if len(unexpected) > 5 else ''}"
+        )
     if wrong:
         problems.append(f"shape mismatch {'; '.join(wrong[:5])}")
     if problems:

@@ -199,7 +199,9 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
         path = f"{where}.{key}" if where else str(key)
         if key not in hints:
             close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(names)}"
+            hint = (
+                f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(names)}"
+            )
             raise ConfigError(f"unknown key {path}{hint}")
         kwargs[key] = _check_value(hints[key], value, path)
     return cls(**kwargs)
@@ -300,7 +302,9 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where}: invalid YAML ({getattr(err, 'problem', err)})") from None
+        raise ConfigError(
+            f"{path}:{where}: invalid YAML ({getattr(err, 'problem', err)})"
+        ) from None
     return data if data is not None else {}
 
 

@@ -72,14 +72,23 @@ def build_model(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> Seq2Seq:
 
 
 class Translator:
-    def __init__(self, cfg: Config, model: Seq2Seq, src_tok: Tokenizer, tgt_tok: Tokenizer,
-                 device: str = "cpu", run_dir: Path | None = None):
+    def __init__(
+        self,
+        cfg: Config,
+        model: Seq2Seq,
+        src_tok: Tokenizer,
+        tgt_tok: Tokenizer,
+        device: str = "cpu",
+        run_dir: Path | None = None,
+    ):
         self.cfg, self.model, self.src_tok, self.tgt_tok = cfg, model.eval(), src_tok, tgt_tok
         self.device = device
         self.run_dir = run_dir
 
     @classmethod
-    def load(cls, run_dir: str | Path, weights: str = "model.safetensors", device: str = "cpu") -> Translator:
+    def load(
+        cls, run_dir: str | Path, weights: str = "model.safetensors", device: str = "cpu"
+    ) -> Translator:
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise CheckpointError(f"{run_dir}: run folder not found")
@@ -119,10 +128,19 @@ class Translator:
         texts = [texts] if isinstance(texts, str) else list(texts)
         sources = [encode(self.src_tok, text) for text in texts]
         with torch.inference_mode():
-            found = decode_corpus(self.model, sources, beam, nbest, batch_size, max_len_ratio,
-                                  length_penalty, self.device, progress)
+            found = decode_corpus(
+                self.model,
+                sources,
+                beam,
+                nbest,
+                batch_size,
+                max_len_ratio,
+                length_penalty,
+                self.device,
+                progress,
+            )
         results = []
-        for text, src_ids, hyps in zip(texts, sources, found):
+        for text, src_ids, hyps in zip(texts, sources, found, strict=False):
             best, *rest = [self._translation(text, src_ids, h) for h in hyps]
             best.alternatives = rest
             results.append(best)

@@ -7,8 +7,12 @@ from attnseq.cli.translate_cmd import add_search_options
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "attention", "Translate one sentence and save its attention heatmap.",
-                    'attnseq attention runs/fr-en "Je suis content." -o heatmap.png')
+    p = add_command(
+        subparsers,
+        "attention",
+        "Translate one sentence and save its attention heatmap.",
+        'attnseq attention runs/fr-en "Je suis content." -o heatmap.png',
+    )
     p.add_argument("run_dir")
     p.add_argument("text", help="the source sentence")
     p.add_argument("-o", "--output", required=True, help="output file (.png, .svg or .json)")
@@ -25,10 +29,20 @@ def run(args) -> int:
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
-    result = load(args.run_dir).translate([args.text], beam=args.beam, max_len_ratio=args.max_len_ratio,
-                                          length_penalty=args.length_penalty)[0]
-    save_heatmap(args.output, result.src_tokens, result.out_tokens, result.attention.numpy(), fmt,
-                 title=f"{result.source}\n{result.text}")
+    result = load(args.run_dir).translate(
+        [args.text],
+        beam=args.beam,
+        max_len_ratio=args.max_len_ratio,
+        length_penalty=args.length_penalty,
+    )[0]
+    save_heatmap(
+        args.output,
+        result.src_tokens,
+        result.out_tokens,
+        result.attention.numpy(),
+        fmt,
+        title=f"{result.source}\n{result.text}",
+    )
     print(result.text)
     print(f"attention heatmap: {args.output}")
     return 0

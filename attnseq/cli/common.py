@@ -11,7 +11,9 @@ from attnseq.errors import AttnseqError
 
 def add_command(subparsers, name: str, help: str, example: str) -> argparse.ArgumentParser:
     return subparsers.add_parser(
-        name, help=help, description=help,
+        name,
+        help=help,
+        description=help,
         epilog=f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

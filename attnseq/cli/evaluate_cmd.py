@@ -9,16 +9,24 @@ from attnseq.cli.translate_cmd import add_search_options
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "evaluate", "Score a trained run: BLEU, chrF (sacrebleu) and perplexity.",
-                    "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
-                    "  attnseq evaluate runs/fr-en --src test.fr --ref test.en")
+    p = add_command(
+        subparsers,
+        "evaluate",
+        "Score a trained run: BLEU, chrF (sacrebleu) and perplexity.",
+        "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
+        "  attnseq evaluate runs/fr-en --src test.fr --ref test.en",
+    )
     p.add_argument("run_dir")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="NAME:SPLIT", help="a registry data set and split")
     source.add_argument("--src", help="source file, one sentence per line (with --ref)")
     p.add_argument("--ref", help="reference file aligned with --src")
     p.add_argument("--out", help="write the hypotheses here")
-    p.add_argument("--tokenize", default="13a", help="sacrebleu tokenizer (default 13a; 'none' for pre-tokenized)")
+    p.add_argument(
+        "--tokenize",
+        default="13a",
+        help="sacrebleu tokenizer (default 13a; 'none' for pre-tokenized)",
+    )
     p.add_argument("--lowercase", action="store_true", help="case-insensitive BLEU")
     add_search_options(p)
     p.set_defaults(func=run)
@@ -57,22 +65,34 @@ def run(args) -> int:
     translator = load(args.run_dir)
     pairs = _pairs(args, translator.cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
-        outputs = translator.translate([s for s, _ in pairs], beam=args.beam, batch_size=args.batch_size,
-                                       max_len_ratio=args.max_len_ratio,
-                                       length_penalty=args.length_penalty, progress=bar)
+        outputs = translator.translate(
+            [s for s, _ in pairs],
+            beam=args.beam,
+            batch_size=args.batch_size,
+            max_len_ratio=args.max_len_ratio,
+            length_penalty=args.length_penalty,
+            progress=bar,
+        )
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None)
     nll, tokens = 0.0, 0
     with torch.inference_mode():
-        for idx in batch_indices([(len(s), len(t)) for s, t in encoded.examples], 4000, shuffle=False):
+        for idx in batch_indices(
+            [(len(s), len(t)) for s, t in encoded.examples], 4000, shuffle=False
+        ):
             batch = collate(encoded.examples, idx)
             logits, _ = translator.model(batch.src, batch.src_lengths, batch.tgt_in)
-            nll += float(F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(),
-                                         ignore_index=PAD, reduction="sum"))
+            nll += float(
+                F.cross_entropy(
+                    logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=PAD, reduction="sum"
+                )
+            )
             tokens += batch.num_tokens
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
     print(bleu(hyps, refs, args.tokenize, args.lowercase))
     print(chrf(hyps, refs))
-    print(f"perplexity = {perplexity(nll, tokens):.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)")
+    print(
+        f"perplexity = {perplexity(nll, tokens):.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)"
+    )
     return 0

@@ -14,11 +14,21 @@ RESUMABLE = ("train.max_steps", "train.max_epochs", "train.max_minutes", "train.
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "train", "Train a model from a YAML config.",
-                    "attnseq train configs/tatoeba-fr-en.yaml --out runs/fr-en --set train.max_steps=2000")
+    p = add_command(
+        subparsers,
+        "train",
+        "Train a model from a YAML config.",
+        "attnseq train configs/tatoeba-fr-en.yaml --out runs/fr-en --set train.max_steps=2000",
+    )
     p.add_argument("config", nargs="?", help="YAML config (optional with --resume)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set model.decoder.type=bahdanau")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set model.decoder.type=bahdanau",
+    )
     p.add_argument("--out", help="run folder (default runs/<config name>)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -33,9 +43,13 @@ def _resume_config(args):
         wanted = load_config(args.config, args.overrides)
     else:
         wanted = config_from_dict(apply_overrides(saved_data, args.overrides), "--set")
-    changed = [d for d in diff_dicts(saved.to_dict(), wanted.to_dict()) if not d.startswith(RESUMABLE)]
+    changed = [
+        d for d in diff_dicts(saved.to_dict(), wanted.to_dict()) if not d.startswith(RESUMABLE)
+    ]
     if changed:
-        raise ConfigError(f"--resume {run_dir}: the config differs from the run's: {'; '.join(changed[:5])}")
+        raise ConfigError(
+            f"--resume {run_dir}: the config differs from the run's: {'; '.join(changed[:5])}"
+        )
     return wanted, run_dir
 
 
@@ -46,7 +60,9 @@ def run(args) -> int:
     if args.resume:
         cfg, run_dir = _resume_config(args)
         if args.out and Path(args.out) != run_dir:
-            raise ConfigError("--out and --resume name different folders; --resume continues in place")
+            raise ConfigError(
+                "--out and --resume name different folders; --resume continues in place"
+            )
     else:
         if not args.config:
             raise ConfigError("give a CONFIG.yaml (or --resume RUN_DIR)")
@@ -56,6 +72,8 @@ def run(args) -> int:
         save_config(cfg, run_dir / "config.yaml")  # record an extended budget
     trainer = Trainer(cfg, run_dir, resume=bool(args.resume), show_progress=not args.quiet)
     result = trainer.run()
-    print(f"run folder: {run_dir}  (step {result['step']}, "
-          f"{result['train_tokens_per_s']:,.0f} train tokens/s)")
+    print(
+        f"run folder: {run_dir}  (step {result['step']}, "
+        f"{result['train_tokens_per_s']:,.0f} train tokens/s)"
+    )
     return 0

@@ -10,20 +10,34 @@ from attnseq.cli.common import add_command, input_sentences
 def add_search_options(p) -> None:
     p.add_argument("--beam", type=int, default=5, help="beam size; 1 is greedy (default 5)")
     p.add_argument("--batch-size", type=int, default=64, help="sentences per batch (default 64)")
-    p.add_argument("--max-len-ratio", type=float, default=2.0,
-                   help="longest output relative to the source length (default 2.0)")
-    p.add_argument("--length-penalty", type=float, default=1.0,
-                   help="alpha in score/length^alpha for ranking beams (default 1.0)")
+    p.add_argument(
+        "--max-len-ratio",
+        type=float,
+        default=2.0,
+        help="longest output relative to the source length (default 2.0)",
+    )
+    p.add_argument(
+        "--length-penalty",
+        type=float,
+        default=1.0,
+        help="alpha in score/length^alpha for ranking beams (default 1.0)",
+    )
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "translate", "Translate sentences (arguments, or stdin one per line).",
-                    'attnseq translate runs/fr-en "Je suis content." "Il fait froid."\n'
-                    "  attnseq translate runs/fr-en --beam 5 < input.fr > output.en")
+    p = add_command(
+        subparsers,
+        "translate",
+        "Translate sentences (arguments, or stdin one per line).",
+        'attnseq translate runs/fr-en "Je suis content." "Il fait froid."\n'
+        "  attnseq translate runs/fr-en --beam 5 < input.fr > output.en",
+    )
     p.add_argument("run_dir", help="trained run folder")
     p.add_argument("texts", nargs="*", help="sentences (default: read stdin)")
     add_search_options(p)
-    p.add_argument("--nbest", type=int, default=1, help="print the K best translations of each sentence")
+    p.add_argument(
+        "--nbest", type=int, default=1, help="print the K best translations of each sentence"
+    )
     p.set_defaults(func=run)
 
 
@@ -34,9 +48,14 @@ def run(args) -> int:
     if args.beam < 1 or args.nbest < 1 or args.nbest > args.beam:
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
     translator = load(args.run_dir)
-    results = translator.translate(input_sentences(args.texts), beam=args.beam, nbest=args.nbest,
-                                   batch_size=args.batch_size, max_len_ratio=args.max_len_ratio,
-                                   length_penalty=args.length_penalty)
+    results = translator.translate(
+        input_sentences(args.texts),
+        beam=args.beam,
+        nbest=args.nbest,
+        batch_size=args.batch_size,
+        max_len_ratio=args.max_len_ratio,
+        length_penalty=args.length_penalty,
+    )
     for i, result in enumerate(results):
         if args.nbest == 1:
             print(result.text)

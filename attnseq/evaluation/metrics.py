@@ -19,7 +19,9 @@ class Score:
         return f"{self.name} = {self.score:.2f}  ({self.signature})"
 
 
-def bleu(hyps: Sequence[str], refs: Sequence[str], tokenize: str = "13a", lowercase: bool = False) -> Score:
+def bleu(
+    hyps: Sequence[str], refs: Sequence[str], tokenize: str = "13a", lowercase: bool = False
+) -> Score:
     """Corpus BLEU. ``tokenize="none", lowercase=True`` gives the WMT multimodal
     convention on pre-tokenized lowercased text."""
     metric = BLEU(tokenize=tokenize, lowercase=lowercase)

@@ -135,11 +135,25 @@ class RNNDecoder(nn.Module):
 class BahdanauDecoder(RNNDecoder):
     """Attend from the previous state; the context enters the RNN step."""
 
-    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int,
-                 summary_size: int, readout_size: int, bridge: bool):
+    def __init__(
+        self,
+        cfg: DecoderConfig,
+        embedding: nn.Embedding,
+        memory_size: int,
+        summary_size: int,
+        readout_size: int,
+        bridge: bool,
+    ):
         emb = embedding.embedding_dim
-        super().__init__(cfg, embedding, memory_size, summary_size, readout_size, bridge,
-                         rnn_input_size=emb + memory_size)
+        super().__init__(
+            cfg,
+            embedding,
+            memory_size,
+            summary_size,
+            readout_size,
+            bridge,
+            rnn_input_size=emb + memory_size,
+        )
         self.readout = nn.Linear(cfg.hidden_size + memory_size + emb, readout_size)
 
     def step(self, prev, state, enc):
@@ -153,12 +167,26 @@ class BahdanauDecoder(RNNDecoder):
 class LuongDecoder(RNNDecoder):
     """Attend from the new state; ``tanh(W_c [c; h])`` is the attentional vector."""
 
-    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int,
-                 summary_size: int, readout_size: int, bridge: bool):
+    def __init__(
+        self,
+        cfg: DecoderConfig,
+        embedding: nn.Embedding,
+        memory_size: int,
+        summary_size: int,
+        readout_size: int,
+        bridge: bool,
+    ):
         emb = embedding.embedding_dim
         feed = readout_size if cfg.input_feeding else 0
-        super().__init__(cfg, embedding, memory_size, summary_size, readout_size, bridge,
-                         rnn_input_size=emb + feed)
+        super().__init__(
+            cfg,
+            embedding,
+            memory_size,
+            summary_size,
+            readout_size,
+            bridge,
+            rnn_input_size=emb + feed,
+        )
         self.combine = nn.Linear(memory_size + cfg.hidden_size, readout_size)
 
     def init_state(self, enc):

@@ -75,7 +75,9 @@ def beam_search(
             steps = torch.cat([seq_attn[row], attn[row].unsqueeze(0)])
             score = float(top_scores[g, j])
             finished[b].append(
-                Hypothesis(ids, score, trim(steps, src_lens[b]), _normalize(score, t + 1, length_penalty))
+                Hypothesis(
+                    ids, score, trim(steps, src_lens[b]), _normalize(score, t + 1, length_penalty)
+                )
             )
 
         # The k best candidates that do not end stay in the beam.
@@ -94,7 +96,9 @@ def beam_search(
         if len(keep) < groups:
             index = torch.tensor([g * k + j for g in keep for j in range(k)], device=device)
             active = [active[g] for g in keep]
-            scores, prev, seqs, seq_attn = (x.index_select(0, index) for x in (scores, prev, seqs, seq_attn))
+            scores, prev, seqs, seq_attn = (
+                x.index_select(0, index) for x in (scores, prev, seqs, seq_attn)
+            )
             state = {name: value.index_select(0, index) for name, value in state.items()}
             enc = enc.index_select(index)
 

@@ -37,7 +37,7 @@ def decode_corpus(
                 found = [[h] for h in greedy_search(model, src, lengths, max_len_ratio)]
             else:
                 found = beam_search(model, src, lengths, beam, nbest, max_len_ratio, length_penalty)
-            for i, hyps in zip(chunk, found):
+            for i, hyps in zip(chunk, found, strict=False):
                 results[i] = hyps
             if progress is not None:
                 progress.update(len(chunk))

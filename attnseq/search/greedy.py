@@ -10,7 +10,9 @@ from attnseq.search.hypothesis import Hypothesis, max_lengths, trim
 
 
 @torch.no_grad()
-def greedy_search(model, src: Tensor, src_lengths: Tensor, max_len_ratio: float = 2.0) -> list[Hypothesis]:
+def greedy_search(
+    model, src: Tensor, src_lengths: Tensor, max_len_ratio: float = 2.0
+) -> list[Hypothesis]:
     enc = model.encode(src, src_lengths)
     state = model.init_state(enc)
     limits = max_lengths(src_lengths, max_len_ratio).to(src.device)

@@ -34,7 +34,10 @@ class Schedule:
         self.optimizer = optimizer
         if self.kind == "plateau":
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                optimizer, mode="min", factor=cfg.plateau_factor, patience=cfg.plateau_patience,
+                optimizer,
+                mode="min",
+                factor=cfg.plateau_factor,
+                patience=cfg.plateau_patience,
                 min_lr=cfg.min_lr,
             )
         elif self.kind == "warmup_decay":

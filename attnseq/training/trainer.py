@@ -12,6 +12,7 @@ A run folder holds everything needed to continue or use a run:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -63,8 +64,14 @@ def setup_logger(run_dir: Path) -> logging.Logger:
 
 
 class Trainer:
-    def __init__(self, cfg: Config, run_dir: Path, resume: bool = False, show_progress: bool = True,
-                 base_dir: Path = Path(".")):
+    def __init__(
+        self,
+        cfg: Config,
+        run_dir: Path,
+        resume: bool = False,
+        show_progress: bool = True,
+        base_dir: Path = Path("."),
+    ):
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.resume = resume
@@ -91,7 +98,9 @@ class Trainer:
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise AttnseqError(f"{self.run_dir}: cannot create run folder ({err.strerror})") from None
+            raise AttnseqError(
+                f"{self.run_dir}: cannot create run folder ({err.strerror})"
+            ) from None
         self.log = setup_logger(self.run_dir)
         if not self.resume:
             save_config(self.cfg, self.run_dir / "config.yaml")
@@ -100,14 +109,18 @@ class Trainer:
         data = self.cfg.data
         train_pairs, empty = load_split(data, "train", self.base_dir)
         if data.max_train_pairs is not None and len(train_pairs) > data.max_train_pairs:
-            train_pairs = random.Random(self.cfg.train.seed).sample(train_pairs, data.max_train_pairs)
+            train_pairs = random.Random(self.cfg.train.seed).sample(
+                train_pairs, data.max_train_pairs
+            )
         valid_pairs, valid_empty = load_split(data, "valid", self.base_dir)
         if data.max_valid_pairs is not None:
             valid_pairs = valid_pairs[: data.max_valid_pairs]
         if self.resume:
             self.src_tok, self.tgt_tok = load_tokenizers(self.run_dir)
         else:
-            self.say(f"learning {self.cfg.tokenizer.kind} vocabularies from {len(train_pairs):,} pairs")
+            self.say(
+                f"learning {self.cfg.tokenizer.kind} vocabularies from {len(train_pairs):,} pairs"
+            )
             self.src_tok, self.tgt_tok = train_tokenizers(
                 self.cfg.tokenizer, train_pairs, data.src_lang, data.tgt_lang, self.run_dir
             )
@@ -118,9 +131,13 @@ class Trainer:
         self._report_data("train", self.train_data)
         self._report_data("valid", self.valid_data)
         if not self.train_data.examples:
-            raise AttnseqError("no training pairs left after filtering; check data.max_len and the files")
+            raise AttnseqError(
+                "no training pairs left after filtering; check data.max_len and the files"
+            )
         if not self.valid_data.examples:
-            raise AttnseqError("no validation pairs; give data.valid files or a data set with a valid split")
+            raise AttnseqError(
+                "no validation pairs; give data.valid files or a data set with a valid split"
+            )
         self.lengths = [(len(s), len(t)) for s, t in self.train_data.examples]
 
     def _report_data(self, name: str, data: Encoded) -> None:
@@ -193,18 +210,29 @@ class Trainer:
 
     def save_best(self, metrics: dict) -> None:
         tensors = self.model.state_dict()
-        save_tensors(self.run_dir / BEST, tensors,
-                     {**self.meta, "kind": "model", "step": self.progress.step, "metrics": metrics})
+        save_tensors(
+            self.run_dir / BEST,
+            tensors,
+            {**self.meta, "kind": "model", "step": self.progress.step, "metrics": metrics},
+        )
 
     # -- steps -------------------------------------------------------------------
 
     def _loss(self, batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, _ = self.model(batch.src, batch.src_lengths, batch.tgt_in, self.cfg.train.teacher_forcing
-                               if self.model.training else 1.0)
+        logits, _ = self.model(
+            batch.src,
+            batch.src_lengths,
+            batch.tgt_in,
+            self.cfg.train.teacher_forcing if self.model.training else 1.0,
+        )
         flat = logits.view(-1, logits.size(-1)).float()
         target = batch.tgt_out.view(-1)
-        loss = F.cross_entropy(flat, target, ignore_index=PAD, label_smoothing=smoothing, reduction="sum")
-        nll = F.cross_entropy(flat, target, ignore_index=PAD, reduction="sum") if smoothing else loss
+        loss = F.cross_entropy(
+            flat, target, ignore_index=PAD, label_smoothing=smoothing, reduction="sum"
+        )
+        nll = (
+            F.cross_entropy(flat, target, ignore_index=PAD, reduction="sum") if smoothing else loss
+        )
         return loss, nll.detach()
 
     def train_step(self, batch) -> float | None:
@@ -228,8 +256,9 @@ class Trainer:
         self.model.eval()
         examples = self.valid_data.examples
         total_nll, total_tokens = 0.0, 0
-        for indices in batch_indices([(len(s), len(t)) for s, t in examples],
-                                     self.cfg.train.batch_tokens, shuffle=False):
+        for indices in batch_indices(
+            [(len(s), len(t)) for s, t in examples], self.cfg.train.batch_tokens, shuffle=False
+        ):
             batch = collate(examples, indices).to(self.device)
             _, nll = self._loss(batch, 0.0)
             total_nll += float(nll)
@@ -246,13 +275,17 @@ class Trainer:
             "valid_bleu": bleu(hyps, refs).score if hyps else 0.0,
             "valid_chrf": chrf(hyps, refs).score if hyps else 0.0,
         }
-        for out, ref in list(zip(outputs, refs))[:3]:
+        for out, ref in list(zip(outputs, refs, strict=False))[:3]:
             self.say(f"  src: {out.source}\n  ref: {ref}\n  out: {out.text}")
         if outputs:
             first = outputs[0]
-            save_heatmap(self.run_dir / "attention" / f"step-{self.progress.step:07d}.png",
-                         first.src_tokens, first.out_tokens, first.attention.numpy(),
-                         title=f"step {self.progress.step}")
+            save_heatmap(
+                self.run_dir / "attention" / f"step-{self.progress.step:07d}.png",
+                first.src_tokens,
+                first.out_tokens,
+                first.attention.numpy(),
+                title=f"step {self.progress.step}",
+            )
         self.model.train()
         return metrics
 
@@ -264,10 +297,8 @@ class Trainer:
     def _install_signals(self) -> dict:
         previous = {}
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
                 previous[sig] = signal.signal(sig, self._on_signal)
-            except ValueError:  # not the main thread: leave signals alone
-                pass
         return previous
 
     def _out_of_budget(self) -> str | None:
@@ -281,7 +312,9 @@ class Trainer:
         if t.patience is not None and p.bad_validations >= t.patience:
             return f"early stop: no improvement in {t.patience} validations"
         if self.stop_signal is not None:
-            return f"stopped by signal {signal.Signals(self.stop_signal).name}; continue with --resume"
+            return (
+                f"stopped by signal {signal.Signals(self.stop_signal).name}; continue with --resume"
+            )
         return None
 
     def _validate_and_save(self, metrics_file, train_loss: float | None) -> None:
@@ -296,13 +329,22 @@ class Trainer:
             p.bad_validations += 1
         self.schedule.after_validation(metrics["valid_loss"])
         speed = p.train_tokens / max(p.train_seconds, 1e-9)
-        record = {"step": p.step, "epoch": p.epoch, "train_loss": train_loss, "lr": self.schedule.lr,
-                  **metrics, "train_tokens_per_s": speed, "train_seconds": p.train_seconds}
+        record = {
+            "step": p.step,
+            "epoch": p.epoch,
+            "train_loss": train_loss,
+            "lr": self.schedule.lr,
+            **metrics,
+            "train_tokens_per_s": speed,
+            "train_seconds": p.train_seconds,
+        }
         metrics_file.write(json.dumps(record) + "\n")
         metrics_file.flush()
-        self.say(f"step {p.step}: valid loss {metrics['valid_loss']:.3f} ppl {metrics['valid_ppl']:.2f} "
-                 f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
-                 f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s")
+        self.say(
+            f"step {p.step}: valid loss {metrics['valid_loss']:.3f} ppl {metrics['valid_ppl']:.2f} "
+            f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
+            f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s"
+        )
         if improved:
             self.save_best(record)
         self.save_state()
@@ -315,14 +357,26 @@ class Trainer:
         # A time-limited run shows its progress in seconds of its budget, others in steps.
         timed = t.max_minutes is not None and t.max_steps is None
         if timed:
-            bar = tqdm(total=int(60 * t.max_minutes), initial=int(p.train_seconds), unit="s",
-                       desc=f"training ({t.max_minutes:g} min budget)", mininterval=1.0,
-                       disable=not self.show_progress, dynamic_ncols=True)
+            bar = tqdm(
+                total=int(60 * t.max_minutes),
+                initial=int(p.train_seconds),
+                unit="s",
+                desc=f"training ({t.max_minutes:g} min budget)",
+                mininterval=1.0,
+                disable=not self.show_progress,
+                dynamic_ncols=True,
+            )
         else:
             steps_per_epoch = len(batch_indices(self.lengths, t.batch_tokens, seed=t.seed))
-            bar = tqdm(total=min(t.max_steps or 10**12, t.max_epochs * steps_per_epoch), initial=p.step,
-                       unit="step", desc="training", mininterval=1.0,
-                       disable=not self.show_progress, dynamic_ncols=True)
+            bar = tqdm(
+                total=min(t.max_steps or 10**12, t.max_epochs * steps_per_epoch),
+                initial=p.step,
+                unit="step",
+                desc="training",
+                mininterval=1.0,
+                disable=not self.show_progress,
+                dynamic_ncols=True,
+            )
         previous_signals = self._install_signals()
         window_loss, window_steps, bad_in_row, last_valid = 0.0, 0, 0, p.step
         loss_value = None
@@ -330,9 +384,13 @@ class Trainer:
         try:
             with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as metrics_file:
                 while reason is None:
-                    batches = batch_indices(self.lengths, t.batch_tokens, seed=t.seed, epoch=p.epoch)
+                    batches = batch_indices(
+                        self.lengths, t.batch_tokens, seed=t.seed, epoch=p.epoch
+                    )
                     while p.batch_in_epoch < len(batches) and reason is None:
-                        batch = collate(self.train_data.examples, batches[p.batch_in_epoch]).to(self.device)
+                        batch = collate(self.train_data.examples, batches[p.batch_in_epoch]).to(
+                            self.device
+                        )
                         started = time.perf_counter()
                         loss_value = self.train_step(batch)
                         p.train_seconds += time.perf_counter() - started
@@ -346,18 +404,24 @@ class Trainer:
                                 raise AttnseqError(
                                     f"{bad_in_row} non-finite losses in a row at step {p.step}; "
                                     f"stopping (last good checkpoint kept in {self.run_dir}); "
-                                    "lower train.lr or check the data")
+                                    "lower train.lr or check the data"
+                                )
                             continue
                         bad_in_row = 0
                         p.train_tokens += batch.num_tokens
                         window_loss += loss_value
                         window_steps += 1
                         if p.step % t.log_every == 0:
-                            bar.set_postfix(step=p.step, loss=f"{window_loss / window_steps:.3f}",
-                                            lr=f"{self.schedule.lr:.2g}",
-                                            tok_s=f"{p.train_tokens / max(p.train_seconds, 1e-9):,.0f}")
-                            self.log.info(f"step {p.step} loss {window_loss / window_steps:.4f} "
-                                          f"lr {self.schedule.lr:.3g}")
+                            bar.set_postfix(
+                                step=p.step,
+                                loss=f"{window_loss / window_steps:.3f}",
+                                lr=f"{self.schedule.lr:.2g}",
+                                tok_s=f"{p.train_tokens / max(p.train_seconds, 1e-9):,.0f}",
+                            )
+                            self.log.info(
+                                f"step {p.step} loss {window_loss / window_steps:.4f} "
+                                f"lr {self.schedule.lr:.3g}"
+                            )
                             window_loss, window_steps = 0.0, 0
                         if p.step % t.valid_every == 0:
                             self._validate_and_save(metrics_file, loss_value)
@@ -377,6 +441,11 @@ class Trainer:
             for sig, handler in previous_signals.items():
                 signal.signal(sig, handler)
         self.say(f"training stopped at step {p.step}: {reason}")
-        return {"step": p.step, "reason": reason, "train_seconds": p.train_seconds,
-                "train_tokens_per_s": p.train_tokens / max(p.train_seconds, 1e-9),
-                "best": p.best, "interrupted": self.stop_signal is not None}
+        return {
+            "step": p.step,
+            "reason": reason,
+            "train_seconds": p.train_seconds,
+            "train_tokens_per_s": p.train_tokens / max(p.train_seconds, 1e-9),
+            "best": p.best,
+            "interrupted": self.stop_signal is not None,
+        }

@@ -16,8 +16,12 @@ def test_round_trip_keeps_tied_tensors(tmp_path):
     emb = nn.Embedding(10, 4)
     head = nn.Linear(4, 10)
     head.weight = emb.weight
-    tensors = {"emb.weight": emb.weight, "head.weight": head.weight, "head.bias": head.bias,
-               "step": torch.tensor(3.0)}
+    tensors = {
+        "emb.weight": emb.weight,
+        "head.weight": head.weight,
+        "head.bias": head.bias,
+        "step": torch.tensor(3.0),
+    }
     save_tensors(tmp_path / "c.safetensors", tensors, {"step": 3})
     loaded, meta = load_tensors(tmp_path / "c.safetensors")
     assert meta["step"] == 3 and meta["aliases"] == {"head.weight": "emb.weight"}

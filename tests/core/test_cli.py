@@ -26,14 +26,28 @@ def run_dir(tmp_path_factory) -> Path:
 
 def attnseq(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run the real command in a fresh process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "attnseq", *args], input=stdin, capture_output=True,
-                          text=True, cwd=REPO, env={**os.environ}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "attnseq", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ},
+        timeout=300,
+    )
 
 
 def test_run_folder_contents(run_dir):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"config.yaml", "tokenizer.json", "model.safetensors", "last.safetensors",
-            "metrics.jsonl", "train.log", "attention"} <= names
+    assert {
+        "config.yaml",
+        "tokenizer.json",
+        "model.safetensors",
+        "last.safetensors",
+        "metrics.jsonl",
+        "train.log",
+        "attention",
+    } <= names
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [20, 30]
     assert all(r["valid_ppl"] > 1 and 0 <= r["valid_bleu"] <= 100 for r in records)
@@ -45,7 +59,9 @@ def test_translate_arguments_and_stdin(run_dir):
     result = attnseq("translate", str(run_dir), "Je suis content.", "Il fait froid.", "--beam", "3")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2
-    piped = attnseq("translate", str(run_dir), "--beam", "1", stdin="Bonjour.\nMerci.\nJe t'aime.\n")
+    piped = attnseq(
+        "translate", str(run_dir), "--beam", "1", stdin="Bonjour.\nMerci.\nJe t'aime.\n"
+    )
     assert piped.returncode == 0, piped.stderr
     assert len(piped.stdout.splitlines()) == 3
 
@@ -67,7 +83,9 @@ def test_attention_png_svg_json(run_dir, tmp_path, capsys):
     assert main(["attention", str(run_dir), "Je suis très content.", "-o", str(js)]) == 0
     doc = json.loads(js.read_text())
     weights = doc["attention"]
-    assert len(weights) == len(doc["out_tokens"]) and all(len(r) == len(doc["src_tokens"]) for r in weights)
+    assert len(weights) == len(doc["out_tokens"]) and all(
+        len(r) == len(doc["src_tokens"]) for r in weights
+    )
     assert doc["src_tokens"][-1] == "</s>"
     assert all(abs(sum(r) - 1) < 1e-3 for r in weights)
     svg = tmp_path / "heat.svg"
@@ -79,8 +97,23 @@ def test_evaluate_with_files(run_dir, tmp_path, capsys):
     src, ref, hyp = tmp_path / "t.fr", tmp_path / "t.en", tmp_path / "t.hyp"
     src.write_text("Je suis content.\nIl fait froid.\n")
     ref.write_text("I'm happy.\nIt's cold.\n")
-    assert main(["evaluate", str(run_dir), "--src", str(src), "--ref", str(ref), "--beam", "2",
-                 "--out", str(hyp)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(run_dir),
+                "--src",
+                str(src),
+                "--ref",
+                str(ref),
+                "--beam",
+                "2",
+                "--out",
+                str(hyp),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "BLEU = " in out and "nrefs:1|case:mixed" in out and "chrF = " in out
     assert "perplexity = " in out
@@ -105,11 +138,17 @@ def test_python_api(run_dir):
     [
         (["translate", "no/such/run", "x"], "no/such/run: run folder not found"),
         (["train", "no-such.yaml"], "no-such.yaml: no such config file"),
-        (["train", TINY, "--set", "model.encoder.hiden_size=3"], "unknown key model.encoder.hiden_size"),
+        (
+            ["train", TINY, "--set", "model.encoder.hiden_size=3"],
+            "unknown key model.encoder.hiden_size",
+        ),
         (["evaluate", "RUN", "--data", "tatoeba-fra-eng"], "expected NAME:SPLIT"),
         (["evaluate", "RUN", "--data", "tatoeba-fra-eng:nope"], "nope"),
         (["attention", "RUN", "x", "-o", "out.gif"], "unknown format"),
-        (["translate", "RUN", "x", "--beam", "2", "--nbest", "3"], "--nbest (3) must be between 1 and --beam (2)"),
+        (
+            ["translate", "RUN", "x", "--beam", "2", "--nbest", "3"],
+            "--nbest (3) must be between 1 and --beam (2)",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(run_dir, args, message, capsys):
@@ -123,7 +162,15 @@ def test_unequal_and_invalid_user_files(tmp_path, capsys):
     src, tgt = tmp_path / "train.fr", tmp_path / "train.en"
     src.write_text("a\nb\nc\n")
     tgt.write_text("x\ny\n")
-    args = ["train", TINY, "--out", str(tmp_path / "r"), "--quiet", "--set", f"data.train={{src: {src}, tgt: {tgt}}}"]
+    args = [
+        "train",
+        TINY,
+        "--out",
+        str(tmp_path / "r"),
+        "--quiet",
+        "--set",
+        f"data.train={{src: {src}, tgt: {tgt}}}",
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "train.fr" in err and "train.en" in err and "3" in err and "2" in err

@@ -19,16 +19,28 @@ def test_shipped_configs_load(path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"model": {"encoder": {"hiden_size": 3}}}, "unknown key model.encoder.hiden_size (did you mean 'hidden_size'?)"),
-        ({"model": {"decoder": {"type": "lstm"}}}, "model.decoder.type: 'lstm' is not one of 'luong', 'bahdanau'"),
+        (
+            {"model": {"encoder": {"hiden_size": 3}}},
+            "unknown key model.encoder.hiden_size (did you mean 'hidden_size'?)",
+        ),
+        (
+            {"model": {"decoder": {"type": "lstm"}}},
+            "model.decoder.type: 'lstm' is not one of 'luong', 'bahdanau'",
+        ),
         ({"train": {"lr": "fast"}}, "train.lr: expected a number, got 'fast'"),
         ({"train": {"batch_tokens": 2.5}}, "train.batch_tokens: expected an integer"),
         ({"train": {"batch_tokens": 0}}, "train.batch_tokens: must be positive"),
         ({"model": {"encoder": {"dropout": 1.5}}}, "model.encoder.dropout: must lie in [0, 1]"),
         ({"data": {"dataset": None}}, "set either data.dataset or data.train"),
         ({"data": {"train": {"src": "a.fr"}}}, "data.train: give src and tgt files, or one tsv"),
-        ({"model": {"decoder": {"attention": "dot", "hidden_size": 256}}}, "dot attention needs the encoder's output size (512)"),
-        ({"model": {"share_embeddings": True}, "tokenizer": {"joint": False}}, "needs tokenizer.joint"),
+        (
+            {"model": {"decoder": {"attention": "dot", "hidden_size": 256}}},
+            "dot attention needs the encoder's output size (512)",
+        ),
+        (
+            {"model": {"share_embeddings": True}, "tokenizer": {"joint": False}},
+            "needs tokenizer.joint",
+        ),
         ({"train": {"betas": 0.9}}, "train.betas: expected a list"),
     ],
 )
@@ -40,7 +52,9 @@ def test_invalid_values_name_the_key(data, message):
 
 
 def test_overrides_parse_yaml_scalars():
-    data = apply_overrides({}, ["train.lr=0.01", "model.decoder.input_feeding=true", "data.max_train_pairs=null"])
+    data = apply_overrides(
+        {}, ["train.lr=0.01", "model.decoder.input_feeding=true", "data.max_train_pairs=null"]
+    )
     cfg = config_from_dict(data)
     assert cfg.train.lr == 0.01 and cfg.model.decoder.input_feeding is True
     assert cfg.data.max_train_pairs is None
