@@ -25,7 +25,13 @@ def input_sentences(texts: list[str]) -> list[str]:
         return texts
     if sys.stdin.isatty():
         raise AttnseqError("give sentences as arguments or one per line on stdin")
-    return [line.rstrip("\r\n") for line in sys.stdin]
+    lines = []
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            lines.append(raw.decode("utf-8").rstrip("\r\n"))
+        except UnicodeDecodeError as err:
+            raise AttnseqError(f"stdin: line {number} is not valid UTF-8 ({err.reason})") from None
+    return lines
 
 
 def read_text_lines(path: str) -> list[str]:

@@ -83,8 +83,11 @@ def encode(tokenizer: Tokenizer, text: str) -> list[int]:
     return tokenizer.vocab.encode(tokenizer.tokenize(text))
 
 
+_HIDDEN = {SPECIALS[PAD], SPECIALS[BOS], SPECIALS[EOS]}  # structure, not text; <unk> stays visible
+
+
 def decode(tokenizer: Tokenizer, ids: Iterable[int]) -> str:
-    pieces = [p for p in tokenizer.vocab.decode(ids) if p not in SPECIALS[:1] + SPECIALS[2:]]
+    pieces = [p for p in tokenizer.vocab.decode(ids) if p not in _HIDDEN]
     return tokenizer.detokenize(pieces)
 
 
