@@ -43,14 +43,14 @@ class RNNDecoder(nn.Module):
         summary_size: int,
         readout_size: int,
         bridge: bool,
-        rnn_input_size: int,
     ):
         super().__init__()
         self.cfg = cfg
+        self.readout_size = readout_size
         self.embedding = embedding
         self.dropout = nn.Dropout(cfg.dropout)
         self.rnn = rnn_class(cfg.cell)(
-            rnn_input_size,
+            self.rnn_input_size(embedding.embedding_dim, memory_size),
             cfg.hidden_size,
             num_layers=cfg.layers,
             batch_first=True,
@@ -60,8 +60,11 @@ class RNNDecoder(nn.Module):
             cfg.attention, cfg.hidden_size, memory_size, cfg.attention_size
         )
         self.bridge = nn.Linear(summary_size, cfg.hidden_size) if bridge else None
-        self.readout_size = readout_size
         self.is_lstm = cfg.cell == "lstm"
+
+    def rnn_input_size(self, embed_dim: int, memory_size: int) -> int:
+        """What each step feeds the RNN; the two decoder forms differ here."""
+        raise NotImplementedError
 
     # -- state ---------------------------------------------------------------
 
@@ -135,26 +138,13 @@ class RNNDecoder(nn.Module):
 class BahdanauDecoder(RNNDecoder):
     """Attend from the previous state; the context enters the RNN step."""
 
-    def __init__(
-        self,
-        cfg: DecoderConfig,
-        embedding: nn.Embedding,
-        memory_size: int,
-        summary_size: int,
-        readout_size: int,
-        bridge: bool,
-    ):
-        emb = embedding.embedding_dim
-        super().__init__(
-            cfg,
-            embedding,
-            memory_size,
-            summary_size,
-            readout_size,
-            bridge,
-            rnn_input_size=emb + memory_size,
-        )
-        self.readout = nn.Linear(cfg.hidden_size + memory_size + emb, readout_size)
+    def rnn_input_size(self, embed_dim: int, memory_size: int) -> int:
+        return embed_dim + memory_size
+
+    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int, **kwargs):
+        super().__init__(cfg, embedding, memory_size, **kwargs)
+        readout_in = cfg.hidden_size + memory_size + embedding.embedding_dim
+        self.readout = nn.Linear(readout_in, self.readout_size)
 
     def step(self, prev, state, enc):
         embedded = self.dropout(self.embedding(prev))
@@ -167,27 +157,12 @@ class BahdanauDecoder(RNNDecoder):
 class LuongDecoder(RNNDecoder):
     """Attend from the new state; ``tanh(W_c [c; h])`` is the attentional vector."""
 
-    def __init__(
-        self,
-        cfg: DecoderConfig,
-        embedding: nn.Embedding,
-        memory_size: int,
-        summary_size: int,
-        readout_size: int,
-        bridge: bool,
-    ):
-        emb = embedding.embedding_dim
-        feed = readout_size if cfg.input_feeding else 0
-        super().__init__(
-            cfg,
-            embedding,
-            memory_size,
-            summary_size,
-            readout_size,
-            bridge,
-            rnn_input_size=emb + feed,
-        )
-        self.combine = nn.Linear(memory_size + cfg.hidden_size, readout_size)
+    def rnn_input_size(self, embed_dim: int, memory_size: int) -> int:
+        return embed_dim + (self.readout_size if self.cfg.input_feeding else 0)
+
+    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int, **kwargs):
+        super().__init__(cfg, embedding, memory_size, **kwargs)
+        self.combine = nn.Linear(memory_size + cfg.hidden_size, self.readout_size)
 
     def init_state(self, enc):
         state = super().init_state(enc)
