@@ -37,7 +37,9 @@ def test_sentencepiece_round_trip_and_reload(tmp_path, pairs, joint):
         assert decode(src, encode(src, fr)) == fr
         assert decode(tgt, encode(tgt, en)) == en
     src2, tgt2 = load_tokenizers(tmp_path)
-    assert src2.vocab.itos == src.vocab.itos and tgt2.tokenize(pairs[0][1]) == tgt.tokenize(pairs[0][1])
+    assert src2.vocab.itos == src.vocab.itos and tgt2.tokenize(pairs[0][1]) == tgt.tokenize(
+        pairs[0][1]
+    )
 
 
 def test_word_level_moses_and_pretokenized(tmp_path, pairs):
