@@ -32,7 +32,7 @@ from attnseq.data.pipeline import Encoded, encode_pairs, load_split
 from attnseq.data.tokenizers import PAD, load_tokenizers, train_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
-from attnseq.inference import Translator, build_model, model_meta
+from attnseq.inference import Translator, build_model, check_meta, model_meta
 from attnseq.training.optim import Schedule, build_optimizer
 from attnseq.visualisation.heatmap import save_heatmap
 
@@ -190,8 +190,6 @@ class Trainer:
     def _load_state(self) -> None:
         path = self.run_dir / LAST
         tensors, meta = load_tensors(path)
-        from attnseq.inference import check_meta
-
         check_meta(self.meta, meta, str(path))
         load_weights(self.model, prefixed(tensors, "model"), str(path))
         optim = meta["optimizer"]
