@@ -51,14 +51,11 @@ def _pairs(args, cfg) -> list[tuple[str, str]]:
 
 
 def run(args) -> int:
-    import torch
-    import torch.nn.functional as F
     from tqdm import tqdm
 
     from attnseq.atomic import atomic_write_text
-    from attnseq.data.batching import batch_indices, collate
     from attnseq.data.pipeline import encode_pairs
-    from attnseq.data.tokenizers import PAD
+    from attnseq.evaluation.likelihood import corpus_nll
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
@@ -75,19 +72,7 @@ def run(args) -> int:
         )
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None)
-    nll, tokens = 0.0, 0
-    with torch.inference_mode():
-        for idx in batch_indices(
-            [(len(s), len(t)) for s, t in encoded.examples], 4000, shuffle=False
-        ):
-            batch = collate(encoded.examples, idx)
-            logits, _ = translator.model(batch.src, batch.src_lengths, batch.tgt_in)
-            nll += float(
-                F.cross_entropy(
-                    logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=PAD, reduction="sum"
-                )
-            )
-            tokens += batch.num_tokens
+    nll, tokens = corpus_nll(translator.model, encoded.examples)
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
     print(bleu(hyps, refs, args.tokenize, args.lowercase))

@@ -31,6 +31,7 @@ from attnseq.data.batching import batch_indices, collate
 from attnseq.data.pipeline import Encoded, encode_pairs, load_split
 from attnseq.data.tokenizers import PAD, load_tokenizers, train_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError
+from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
 from attnseq.training.optim import Schedule, build_optimizer
@@ -252,15 +253,9 @@ class Trainer:
     @torch.no_grad()
     def validate(self) -> dict:
         self.model.eval()
-        examples = self.valid_data.examples
-        total_nll, total_tokens = 0.0, 0
-        for indices in batch_indices(
-            [(len(s), len(t)) for s, t in examples], self.cfg.train.batch_tokens, shuffle=False
-        ):
-            batch = collate(examples, indices).to(self.device)
-            _, nll = self._loss(batch, 0.0)
-            total_nll += float(nll)
-            total_tokens += batch.num_tokens
+        total_nll, total_tokens = corpus_nll(
+            self.model, self.valid_data.examples, self.cfg.train.batch_tokens, self.device
+        )
         translator = Translator(self.cfg, self.model, self.src_tok, self.tgt_tok, str(self.device))
         count = self.cfg.train.valid_bleu_sentences
         sources = [s for s, _ in self.valid_data.pairs[:count]]
