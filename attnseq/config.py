@@ -131,6 +131,8 @@ class TrainConfig:
 @dataclass
 class Config:
     name: str = "run"
+    # What the run learns: the same model family serves all three applications.
+    task: Literal["translation", "chat", "caption"] = "translation"
     data: DataConfig = field(default_factory=DataConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
