@@ -50,7 +50,8 @@ def save_tensors(path: Path, tensors: dict[str, Tensor], meta: dict[str, Any]) -
         else:
             seen[key] = name
             unique[name] = tensor.detach().contiguous().cpu()
-    doc = {"format": FORMAT, "sha256": _checksum(unique), "aliases": aliases, **meta}
+    # The file's own bookkeeping comes last so that a caller's meta can never override it.
+    doc = {**meta, "format": FORMAT, "sha256": _checksum(unique), "aliases": aliases}
     atomic_write(
         Path(path), lambda tmp: save_file(unique, str(tmp), metadata={_KEY: json.dumps(doc)})
     )

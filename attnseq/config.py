@@ -126,6 +126,7 @@ class TrainConfig:
     max_bad_steps: int = 5
     log_every: int = 50
     save_every: int | None = None
+    keep_checkpoints: int = 0  # weights of the last N validations, for `attnseq average`
 
 
 @dataclass
@@ -223,6 +224,10 @@ def _validate(cfg: Config) -> None:
         "train.valid_every": cfg.train.valid_every,
         "train.lr": cfg.train.lr,
     }
+    if cfg.train.keep_checkpoints < 0:
+        raise ConfigError(
+            f"train.keep_checkpoints: must be 0 or more, got {cfg.train.keep_checkpoints}"
+        )
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{key}: must be positive, got {value}")

@@ -20,6 +20,7 @@ from attnseq.checkpoints import diff_dicts, fingerprint, load_tensors, load_weig
 from attnseq.config import Config, config_from_dict, read_yaml
 from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
 from attnseq.errors import CheckpointError
+from attnseq.models.ensemble import Ensemble
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
@@ -75,7 +76,7 @@ class Translator:
     def __init__(
         self,
         cfg: Config,
-        model: Seq2Seq,
+        model: Seq2Seq | Ensemble,
         src_tok: Tokenizer,
         tgt_tok: Tokenizer,
         device: str = "cpu",
@@ -100,6 +101,26 @@ class Translator:
         check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
         load_weights(model, tensors, str(path))
         return cls(cfg, model.to(device), src_tok, tgt_tok, device, run_dir)
+
+    @classmethod
+    def ensemble(
+        cls, run_dirs: list[str | Path], weights: str = "model.safetensors", device: str = "cpu"
+    ) -> Translator:
+        """Decode with several runs at once; they must share both vocabularies."""
+        members = [cls.load(run_dir, weights, device) for run_dir in run_dirs]
+        first = members[0]
+        if len(members) == 1:
+            return first
+        for other in members[1:]:
+            for side in ("source", "target"):
+                tok = "src_tok" if side == "source" else "tgt_tok"
+                if getattr(other, tok).vocab.itos != getattr(first, tok).vocab.itos:
+                    raise CheckpointError(
+                        f"{other.run_dir}: its {side} vocabulary differs from {first.run_dir}'s; "
+                        "ensembled runs must share their vocabularies"
+                    )
+        model = Ensemble([member.model for member in members])
+        return cls(first.cfg, model, first.src_tok, first.tgt_tok, device, first.run_dir)
 
     def _translation(self, source: str, src_ids: list[int], hyp: Hypothesis) -> Translation:
         out_tokens = self.tgt_tok.vocab.decode(hyp.tokens)
@@ -147,6 +168,6 @@ class Translator:
         return results
 
 
-def load(run_dir: str | Path, device: str = "cpu") -> Translator:
-    """Load a trained run folder for translation."""
-    return Translator.load(run_dir, device=device)
+def load(*run_dirs: str | Path, device: str = "cpu") -> Translator:
+    """Load a trained run folder for translation; several folders make an ensemble."""
+    return Translator.ensemble(list(run_dirs), device=device)

@@ -19,6 +19,15 @@ def add_command(subparsers, name: str, help: str, example: str) -> argparse.Argu
     )
 
 
+def split_run_dirs(first: str, rest: list[str]) -> tuple[list[str], list[str]]:
+    """Leading arguments that are run folders (they hold a config.yaml) form an ensemble."""
+    run_dirs = [first]
+    while rest and (Path(rest[0]) / "config.yaml").is_file():
+        run_dirs.append(rest[0])
+        rest = rest[1:]
+    return run_dirs, rest
+
+
 def input_sentences(texts: list[str]) -> list[str]:
     """Sentences from the arguments, or one per line from stdin."""
     if texts:

@@ -14,9 +14,10 @@ def register(subparsers) -> None:
         "evaluate",
         "Score a trained run: BLEU, chrF (sacrebleu) and perplexity.",
         "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
-        "  attnseq evaluate runs/fr-en --src test.fr --ref test.en",
+        "  attnseq evaluate runs/fr-en --src test.fr --ref test.en\n"
+        "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble",
     )
-    p.add_argument("run_dir")
+    p.add_argument("run_dirs", nargs="+", help="run folder(s); several are decoded as an ensemble")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", metavar="NAME:SPLIT", help="a registry data set and split")
     source.add_argument("--src", help="source file, one sentence per line (with --ref)")
@@ -59,7 +60,7 @@ def run(args) -> int:
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
-    translator = load(args.run_dir)
+    translator = load(*args.run_dirs)
     pairs = _pairs(args, translator.cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
         outputs = translator.translate(

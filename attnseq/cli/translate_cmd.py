@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from attnseq.cli.common import add_command, input_sentences
+from attnseq.cli.common import add_command, input_sentences, split_run_dirs
 
 
 def add_search_options(p) -> None:
@@ -30,10 +30,15 @@ def register(subparsers) -> None:
         "translate",
         "Translate sentences (arguments, or stdin one per line).",
         'attnseq translate runs/fr-en "Je suis content." "Il fait froid."\n'
-        "  attnseq translate runs/fr-en --beam 5 < input.fr > output.en",
+        "  attnseq translate runs/fr-en --beam 5 < input.fr > output.en\n"
+        "  attnseq translate runs/fr-en runs/fr-en-seed2 < input.fr   # an ensemble",
     )
     p.add_argument("run_dir", help="trained run folder")
-    p.add_argument("texts", nargs="*", help="sentences (default: read stdin)")
+    p.add_argument(
+        "texts",
+        nargs="*",
+        help="more run folders (decoded as an ensemble), then sentences (default: stdin)",
+    )
     add_search_options(p)
     p.add_argument(
         "--nbest", type=int, default=1, help="print the K best translations of each sentence"
@@ -47,9 +52,10 @@ def run(args) -> int:
 
     if args.beam < 1 or args.nbest < 1 or args.nbest > args.beam:
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
-    translator = load(args.run_dir)
+    run_dirs, texts = split_run_dirs(args.run_dir, args.texts)
+    translator = load(*run_dirs)
     results = translator.translate(
-        input_sentences(args.texts),
+        input_sentences(texts),
         beam=args.beam,
         nbest=args.nbest,
         batch_size=args.batch_size,

@@ -34,6 +34,7 @@ from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
+from attnseq.training.averaging import prune_checkpoints, step_checkpoint
 from attnseq.training.optim import Schedule, build_optimizer
 from attnseq.visualisation.heatmap import save_heatmap
 
@@ -207,11 +208,11 @@ class Trainer:
         self.progress = Progress(**meta["progress"])
         self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
 
-    def save_best(self, metrics: dict) -> None:
-        tensors = self.model.state_dict()
+    def save_model(self, path: Path, metrics: dict) -> None:
+        """Weights only, loadable by ``Translator``: the best model and kept checkpoints."""
         save_tensors(
-            self.run_dir / BEST,
-            tensors,
+            path,
+            self.model.state_dict(),
             {**self.meta, "kind": "model", "step": self.progress.step, "metrics": metrics},
         )
 
@@ -312,7 +313,8 @@ class Trainer:
 
     def _validate_and_save(self, metrics_file, train_loss: float | None) -> None:
         metrics = self.validate()
-        key = "valid_bleu" if self.cfg.train.best_metric == "bleu" else "valid_loss"
+        t = self.cfg.train
+        key = "valid_bleu" if t.best_metric == "bleu" else "valid_loss"
         value = metrics[key] if key == "valid_loss" else -metrics[key]
         p = self.progress
         improved = p.best is None or value < p.best
@@ -339,7 +341,10 @@ class Trainer:
             f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s"
         )
         if improved:
-            self.save_best(record)
+            self.save_model(self.run_dir / BEST, record)
+        if t.keep_checkpoints:
+            self.save_model(step_checkpoint(self.run_dir, p.step), record)
+            prune_checkpoints(self.run_dir, t.keep_checkpoints)
         self.save_state()
 
     def run(self) -> dict:

@@ -29,6 +29,14 @@ def test_round_trip_keeps_tied_tensors(tmp_path):
     assert float(loaded["step"]) == 3.0
 
 
+def test_meta_copied_from_another_file_cannot_override_the_checksum(tmp_path):
+    save_tensors(tmp_path / "a.safetensors", {"w": torch.ones(3)}, {"step": 1})
+    _, meta = load_tensors(tmp_path / "a.safetensors")
+    save_tensors(tmp_path / "b.safetensors", {"w": torch.zeros(3)}, meta)
+    loaded, _ = load_tensors(tmp_path / "b.safetensors")
+    assert torch.equal(loaded["w"], torch.zeros(3))
+
+
 def test_bit_flip_and_truncation_are_refused(tmp_path):
     path = tmp_path / "c.safetensors"
     save_tensors(path, {"w": torch.arange(1000, dtype=torch.float32)}, {})

@@ -1,0 +1,81 @@
+"""Several trained models decoding as one: the search code cannot tell the difference.
+
+Each model encodes the source itself; at every step the ensemble averages the
+models' next-word *probabilities* (a log-mean-exp of their log-probabilities,
+as fairseq and Marian do) and their attention. The models must share the
+source and target vocabularies, which the caller checks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from attnseq.models.encoders import EncoderOutput
+
+
+@dataclass
+class EnsembleEncoding:
+    """One ``EncoderOutput`` per model, reordered together during beam search."""
+
+    parts: list[EncoderOutput]
+
+    @property
+    def states(self) -> Tensor:  # search only reads its batch and source sizes
+        return self.parts[0].states
+
+    def index_select(self, index: Tensor) -> EnsembleEncoding:
+        return EnsembleEncoding([part.index_select(index) for part in self.parts])
+
+
+class Ensemble(nn.Module):
+    def __init__(self, models: list[nn.Module]):
+        super().__init__()
+        if not models:
+            raise ValueError("an ensemble needs at least one model")
+        self.models = nn.ModuleList(models)
+
+    def encode(self, src: Tensor, lengths: Tensor) -> EnsembleEncoding:
+        return EnsembleEncoding([model.encode(src, lengths) for model in self.models])
+
+    def init_state(self, enc: EnsembleEncoding) -> dict[str, Tensor]:
+        """One flat dict (beam search reorders its values) with each model's state prefixed."""
+        state = {}
+        for i, (model, part) in enumerate(zip(self.models, enc.parts, strict=True)):
+            state.update({f"{i}.{name}": value for name, value in model.init_state(part).items()})
+        return state
+
+    def forward(
+        self, src: Tensor, lengths: Tensor, tgt_in: Tensor, teacher_forcing: float = 1.0
+    ) -> tuple[Tensor, Tensor]:
+        """Averaged log-probabilities [B, T, V] and attention [B, T, S] of a forced decoding."""
+        outputs = [model(src, lengths, tgt_in) for model in self.models]
+        return _mean_probs([logits for logits, _ in outputs]), torch.stack(
+            [attn for _, attn in outputs]
+        ).mean(0)
+
+    def step(
+        self, prev: Tensor, state: dict[str, Tensor], enc: EnsembleEncoding
+    ) -> tuple[Tensor, dict[str, Tensor], Tensor]:
+        """Averaged log-probabilities [B, V] (valid logits), the new state, mean attention."""
+        step_logits, attns, new_state = [], [], {}
+        for i, (model, part) in enumerate(zip(self.models, enc.parts, strict=True)):
+            own = {
+                name.split(".", 1)[1]: value
+                for name, value in state.items()
+                if name.startswith(f"{i}.")
+            }
+            logits, own, attn = model.step(prev, own, part)
+            step_logits.append(logits)
+            attns.append(attn)
+            new_state.update({f"{i}.{name}": value for name, value in own.items()})
+        return _mean_probs(step_logits), new_state, torch.stack(attns).mean(0)
+
+
+def _mean_probs(logits: list[Tensor]) -> Tensor:
+    """log(mean(softmax(l))) over the models: an ensemble averages probabilities."""
+    logps = torch.stack([torch.log_softmax(x.float(), -1) for x in logits])
+    return torch.logsumexp(logps, 0) - math.log(len(logits))
