@@ -29,13 +29,28 @@ def register(subparsers) -> None:
         help="sacrebleu tokenizer (default 13a; 'none' for pre-tokenized)",
     )
     p.add_argument("--lowercase", action="store_true", help="case-insensitive BLEU")
+    p.add_argument(
+        "--tokenized",
+        action="store_true",
+        help="also report BLEU on lowercased Moses-tokenized text (the WMT multimodal "
+        "convention), against the data set's official tokenized references where it has them",
+    )
     add_search_options(p)
     p.set_defaults(func=run)
 
 
-def _pairs(args, cfg) -> list[tuple[str, str]]:
+def _registry_data(args, cfg):
     from dataclasses import replace
 
+    from attnseq.errors import AttnseqError
+
+    name, sep, split = args.data.partition(":")
+    if not sep or not split:
+        raise AttnseqError(f"--data {args.data!r}: expected NAME:SPLIT, e.g. tatoeba-fra-eng:test")
+    return replace(cfg.data, dataset=name, train=None, valid=None), split
+
+
+def _pairs(args, cfg) -> list[tuple[str, str]]:
     from attnseq.data.pipeline import load_split
     from attnseq.data.readers import read_parallel
     from attnseq.errors import AttnseqError
@@ -44,11 +59,29 @@ def _pairs(args, cfg) -> list[tuple[str, str]]:
         if not args.ref:
             raise AttnseqError("--src needs --ref")
         return read_parallel(Path(args.src), Path(args.ref)).pairs
-    name, sep, split = args.data.partition(":")
-    if not sep or not split:
-        raise AttnseqError(f"--data {args.data!r}: expected NAME:SPLIT, e.g. tatoeba-fra-eng:test")
-    data = replace(cfg.data, dataset=name, train=None, valid=None)
-    return load_split(data, split)[0]
+    return load_split(*_registry_data(args, cfg))[0]
+
+
+def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
+    """The official tokenized references when the data set ships them, else ours."""
+    from dataclasses import replace
+
+    from attnseq.data.corpora import VARIANTS
+    from attnseq.data.pipeline import load_split
+    from attnseq.errors import DataError
+    from attnseq.evaluation.metrics import moses_tokenized
+
+    if args.data:
+        data, split = _registry_data(args, cfg)
+        if "tok" in VARIANTS.get(data.dataset, ()):
+            official = [t for _, t in load_split(replace(data, variant="tok"), split)[0]]
+            if len(official) != len(refs):
+                raise DataError(
+                    f"{data.dataset}:{split}: {len(official)} tokenized references "
+                    f"for {len(refs)} raw ones"
+                )
+            return official, f"official {data.dataset} tokenized references"
+    return moses_tokenized(refs, cfg.data.tgt_lang), "references tokenized like the output"
 
 
 def run(args) -> int:
@@ -77,6 +110,12 @@ def run(args) -> int:
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
     print(bleu(hyps, refs, args.tokenize, args.lowercase))
+    if args.tokenized:
+        from attnseq.evaluation.metrics import moses_tokenized
+
+        tok_refs, where = _tokenized_refs(args, translator.cfg, refs)
+        tok_hyps = moses_tokenized(hyps, translator.cfg.data.tgt_lang)
+        print(f"{bleu(tok_hyps, tok_refs, 'none')}  [lowercased, Moses-tokenized; {where}]")
     print(chrf(hyps, refs))
     print(
         f"perplexity = {perplexity(nll, tokens):.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)"

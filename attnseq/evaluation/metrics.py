@@ -29,6 +29,22 @@ def bleu(
     return Score("BLEU", result.score, str(metric.get_signature()))
 
 
+def moses_tokenized(texts: Sequence[str], lang: str) -> list[str]:
+    """Lowercased, punctuation-normalised, Moses-tokenized text with Moses escapes.
+
+    This is the pipeline behind Multi30k's official ``lc.norm.tok`` files (it
+    reproduces them line for line for en and de, 99.9% for fr), so BLEU of
+    detokenized output can be reported in the WMT multimodal convention.
+    """
+    from sacremoses import MosesPunctNormalizer, MosesTokenizer
+
+    normalizer, tokenizer = MosesPunctNormalizer(lang), MosesTokenizer(lang)
+    return [
+        tokenizer.tokenize(normalizer.normalize(text).lower(), escape=True, return_str=True)
+        for text in texts
+    ]
+
+
 def chrf(hyps: Sequence[str], refs: Sequence[str]) -> Score:
     metric = CHRF()
     result = metric.corpus_score(list(hyps), [list(refs)])

@@ -121,8 +121,11 @@ def test_evaluate_with_files(run_dir, tmp_path, capsys):
 
 
 def test_evaluate_on_registry_split(run_dir, capsys):
-    assert main(["evaluate", str(run_dir), "--data", "tatoeba-fra-eng:test", "--beam", "1"]) == 0
-    assert "1,342 sentences" in capsys.readouterr().out
+    args = ["evaluate", str(run_dir), "--data", "tatoeba-fra-eng:test", "--beam", "1"]
+    assert main([*args, "--tokenized"]) == 0
+    out = capsys.readouterr().out
+    assert "1,342 sentences" in out
+    assert "tok:none" in out and "references tokenized like the output" in out
 
 
 def test_python_api(run_dir):
