@@ -1,7 +1,8 @@
 """Refuse oversized request bodies before they are read into memory.
 
 Content-Length is checked first, but a chunked upload has none, so the bytes
-are also counted as they arrive and the request is cut off at the limit. The
+are also counted as they arrive: past the limit the client gets its 413 at once
+and the application is told the client left, so it stops reading. The
 answer is a 413 in the same JSON shape as every other error.
 """
 
@@ -9,10 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 def error_body(status: int, message: str) -> bytes:
@@ -38,28 +35,36 @@ class BodyLimitMiddleware:
             return
 
         received = 0
-        started = False
+        started = rejected = False
 
         async def counting_receive():
-            nonlocal received
+            # Past the limit, answer 413 at once and tell the app the client left.
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             event = await receive()
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge
+                    rejected = True
+                    if not started:
+                        await _send_413(send, message)
+                    return {"type": "http.disconnect"}
             return event
 
         async def tracking_send(event):
             nonlocal started
+            if rejected:
+                return  # the 413 is out; whatever the app answers is dropped
             if event["type"] == "http.response.start":
                 started = True
             await send(event)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _send_413(send, message)
+        except Exception:
+            if not rejected:
+                raise
 
 
 async def _send_413(send, message: str) -> None:
