@@ -24,6 +24,13 @@ function shown(token) {
   return text || "·";
 }
 
+// Subword pieces of one word sit together; a piece that starts a word gets a gap.
+function tokenClass(tokens, token, kind) {
+  const pieces = tokens.some((t) => t.startsWith("\u2581"));
+  const joined = pieces && !token.startsWith("\u2581") && token !== "</s>";
+  return `tok ${kind}${joined ? " joined" : ""}`;
+}
+
 function setError(message) {
   const box = $("error");
   box.textContent = message || "";
@@ -57,7 +64,7 @@ function attentionCard({ title, source, output, attention, srcTokens, outTokens,
   let srcNodes = [];
   if (srcTokens) {
     card.append(el("p", { class: "label", text: source || "Source" }));
-    srcNodes = srcTokens.map((t, j) => el("span", { class: "tok src-tok", "data-j": j, text: shown(t) }));
+    srcNodes = srcTokens.map((t, j) => el("span", { class: tokenClass(srcTokens, t, "src-tok"), "data-j": j, text: shown(t) }));
     card.append(el("div", { class: "tokens source" }, srcNodes));
   }
   if (picture) card.append(picture.node);
@@ -65,7 +72,7 @@ function attentionCard({ title, source, output, attention, srcTokens, outTokens,
   card.append(el("p", { class: "label", text: output || "Output" }));
   const outNodes = outTokens.map((t, i) =>
     el("span", {
-      class: "tok out-tok",
+      class: tokenClass(outTokens, t, "out-tok"),
       tabindex: "0",
       role: "button",
       "data-i": i,
@@ -83,6 +90,7 @@ function attentionCard({ title, source, output, attention, srcTokens, outTokens,
     const table = heatmap(srcTokens, outTokens, attention);
     rows = Array.from(table.tBodies[0].rows);
     colHeads = Array.from(table.tHead.rows[0].cells).slice(1);
+    card.append(el("p", { class: "label", text: "Attention: a row per output word, a column per source word" }));
     card.append(el("div", { class: "heatmap-wrap" }, [table]));
   }
   if (timing) {
@@ -156,8 +164,7 @@ function attentionCard({ title, source, output, attention, srcTokens, outTokens,
 }
 
 function heatmap(srcTokens, outTokens, attention) {
-  const table = el("table", { class: "heatmap" });
-  table.append(el("caption", { class: "label", text: "Attention: rows are output words, columns source words" }));
+  const table = el("table", { class: "heatmap", "aria-label": "attention weights" });
   const head = el("tr", {}, [el("th", { scope: "col", "aria-label": "output word" })]);
   for (const t of srcTokens) head.append(el("th", { scope: "col", text: shown(t) }));
   table.append(el("thead", {}, [head]));
