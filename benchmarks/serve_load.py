@@ -17,9 +17,7 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date
@@ -27,8 +25,9 @@ from pathlib import Path
 
 import httpx
 
+from attnseq.serving.launch import launched  # loopback only, by design
+
 REPO = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"  # loopback only, by design
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,44 +56,10 @@ def sentences(run_dir: Path) -> list[str]:
     return [src for src, _ in pairs if src.strip()]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(args, batching: bool, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "attnseq", "serve", args.run_dir, "--host", HOST,
-        "--port", str(port), "--threads", str(args.threads), "--log-level", "warning",
-        "--max-batch", str(args.max_batch), "--batch-wait-ms", str(args.batch_wait_ms),
-    ]  # fmt: skip
-    if not batching:
-        command.append("--no-batching")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start within 180 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def server_args(args, batching: bool) -> list[str]:
+    flags = [args.run_dir, "--threads", str(args.threads), "--log-level", "warning"]
+    flags += ["--max-batch", str(args.max_batch), "--batch-wait-ms", str(args.batch_wait_ms)]
+    return flags if batching else [*flags, "--no-batching"]
 
 
 async def load(url: str, texts: list[str], clients: int, beam: int, timeout: float) -> dict:
@@ -165,16 +130,13 @@ def main() -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     for batching in (False, True):
-        proc, url = start_server(args, batching, out.with_suffix(".server.log"))
-        try:
-            asyncio.run(load(url, texts[:8], 1, args.beam, args.timeout))  # warm-up
+        with launched(server_args(args, batching), out.with_suffix(".server.log")) as server:
+            asyncio.run(load(server.url, texts[:8], 1, args.beam, args.timeout))  # warm-up
             for clients in args.concurrency:
-                result = asyncio.run(load(url, texts, clients, args.beam, args.timeout))
+                result = asyncio.run(load(server.url, texts, clients, args.beam, args.timeout))
                 result["batching"] = "on" if batching else "off"
                 rows.append(result)
                 print(json.dumps(result), file=sys.stderr, flush=True)
-        finally:
-            stop_server(proc)
     report = {
         "run_dir": str(run_dir),
         "date": date.today().isoformat(),

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
+
+from attnseq.serving.launch import free_port, launched
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,57 +27,12 @@ LIMIT_FLAGS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve(args: list[str], log: Path) -> Iterator[str]:
     """Start ``attnseq serve ARGS`` on a free loopback port; yield its URL; stop it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "attnseq",
-                "serve",
-                *args,
-                "--port",
-                str(port),
-                "--threads",
-                "1",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-            env={**os.environ},
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield url
-        assert proc.poll() is None, f"server died:\n{log.read_text()}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with launched([*args, "--threads", "1"], log) as server:
+        yield server.url
+        assert server.alive(), f"server died:\n{log.read_text()}"
 
 
 def png_bytes(size: tuple[int, int] = (32, 24), mode: str = "RGB") -> bytes:
