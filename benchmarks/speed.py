@@ -157,12 +157,12 @@ def main() -> int:
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="a short end-to-end check: 2-minute budget, one run, small scaling",
+        help="a short end-to-end check: 3-minute budget, one run, small scaling",
     )
     ap.add_argument(
         "--budget-minutes",
         type=float,
-        help="wall-clock training budget per run (default 20; quick 2)",
+        help="wall-clock training budget per run (default 20; quick 3)",
     )
     ap.add_argument("--runs", type=int, help="runs per system, interleaved (default 2; quick 1)")
     ap.add_argument(
@@ -202,6 +202,15 @@ def main() -> int:
         help="comma-separated training pairs (default 1000,10000,29000,142000; quick 1000)",
     )
     ap.add_argument(
+        "--threads",
+        type=int,
+        help="OMP/MKL threads for every toolkit alike (default: torch's, one per core; quick 1, "
+        "which a shared machine needs)",
+    )
+    ap.add_argument(
+        "--no-int8", action="store_true", help="skip decoding attnseq's model with --quantize int8"
+    )
+    ap.add_argument(
         "--test-sentences",
         type=int,
         help="translate only the first N test sentences (default all 1,000; quick 200)",
@@ -214,7 +223,7 @@ def main() -> int:
         default=os.environ.get("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets")),
     )
     args = ap.parse_args()
-    budget = 60 * (args.budget_minutes or (2.0 if args.quick else 20.0))
+    budget = 60 * (args.budget_minutes or (3.0 if args.quick else 20.0))
     runs = args.runs or (1 if args.quick else 2)
     valid_every = args.valid_every or (5 if args.quick else 500)
     valid_sentences = 100 if args.quick else None
@@ -228,6 +237,12 @@ def main() -> int:
     if args.test_sentences is None and args.quick:
         args.test_sentences = 200
     os.environ["ATTNSEQ_MIRROR"] = args.mirror
+    threads = args.threads or (1 if args.quick else None)
+    if threads:  # inherited by every toolkit's processes
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+        import torch
+
+        torch.set_num_threads(threads)
     cache = args.cache.resolve()
     started = time.time()
 
@@ -238,6 +253,7 @@ def main() -> int:
         "machine": machine(),
         "settings": {
             "budget_s": budget,
+            "threads": threads,
             "runs": runs,
             "valid_every": valid_every,
             "systems": names,
@@ -315,6 +331,22 @@ def main() -> int:
                     f"  {kit.name}: no checkpoint to translate (see {out.parent / (out.name + '.log')})"
                 )
             results["runs"].append(entry)
+            if kit.name == "attnseq" and "translate" in entry and not args.no_int8:
+                # The same trained model, decoded with int8 dynamic quantization.
+                int8 = Attnseq(
+                    kit.python,
+                    args.mirror,
+                    label="attnseq-int8",
+                    translate_args=["--quantize", "int8"],
+                )
+                work = out.parent / f"{out.name}-translate-int8"
+                work.mkdir(parents=True, exist_ok=True)
+                t = translate_all(int8, trained, spec, corpus, work, args.test_sentences)
+                results["runs"].append({"system": int8.name, "run": r, "train": {}, "translate": t})
+                say(
+                    f"  attnseq-int8: beam 5 {t['beam5']['sent_per_s'] or 0:.1f} sent/s, "
+                    f"BLEU {t['beam5']['bleu']}"
+                )
             save(results, args.out)
 
     scaling_names = {"all": [k.name for k in kits], "none": []}.get(

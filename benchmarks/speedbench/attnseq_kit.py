@@ -32,11 +32,17 @@ class Attnseq(Toolkit):
     name = "attnseq"
 
     def __init__(
-        self, python: Path, mirror: str, extra: list[str] | None = None, label: str = "attnseq"
+        self,
+        python: Path,
+        mirror: str,
+        extra: list[str] | None = None,
+        label: str = "attnseq",
+        translate_args: list[str] | None = None,
     ):
         super().__init__(python, {"ATTNSEQ_MIRROR": mirror, "PYTHONPATH": str(REPO)})
         self.extra = extra or []
         self.name = label
+        self.translate_args = translate_args or []  # e.g. --quantize int8
 
     def overrides(self, spec: TrainSpec) -> list[str]:
         sets = [
@@ -92,4 +98,5 @@ class Attnseq(Toolkit):
         return count_parameters(Translator.load(run_dir).model)
 
     def translate_cmd(self, run, spec, beam, work, src):
-        return [str(self.python), "-m", "attnseq", "translate", str(spec.out), "--beam", str(beam)]
+        cmd = [str(self.python), "-m", "attnseq", "translate", str(spec.out), "--beam", str(beam)]
+        return cmd + self.translate_args

@@ -76,7 +76,8 @@ def markdown(results: dict) -> str:
         f"{m['date']}; load average at start {m['load_average_at_start'][0]:.1f}"
         + (f", at end {m['load_average_at_end'][0]:.1f}" if "load_average_at_end" in m else ""),
         f"Budget {s['budget_s'] / 60:g} min wall-clock per training run, {s['runs']} run(s) per "
-        f"system, interleaved; median (min-max). Command: `{s['command']}`",
+        f"system, interleaved, {s.get('threads') or 'default'} thread(s); median (min-max). "
+        f"Command: `{s['command']}`",
         f"Matmul peak in this run: fp32 {peak['fp32']:.0f} GFLOP/s, bf16 {peak['bf16']:.0f} "
         f"GFLOP/s; rnn-base training costs {flops['train_flops_per_token'] / 1e6:.1f} MFLOP per "
         "target token (docs/speed.md).",
