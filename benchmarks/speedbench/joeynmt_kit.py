@@ -14,14 +14,11 @@ stdout; ``--skip-test`` keeps training from decoding dev and test afterwards.
 from __future__ import annotations
 
 import re
-import signal
-from datetime import datetime
 from pathlib import Path
 
 import yaml
 
-from speedbench.proc import run_child
-from speedbench.toolkit import Toolkit, TrainResult, TrainSpec, steady
+from speedbench.toolkit import Toolkit, TrainResult, TrainSpec
 
 INITS = {
     # JoeyNMT's default: xavier for weights and embeddings, zero biases.
@@ -38,7 +35,6 @@ INITS = {
 }
 _RATE = re.compile(r"Step:\s+(\d+),.*Tokens per Sec:\s+([\d.]+)")
 _PARAMS = re.compile(r"Total params:\s+(\d+)")
-_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
 
 def config(spec: TrainSpec, init: str, beam: int = 5) -> dict:
@@ -128,17 +124,6 @@ def config(spec: TrainSpec, init: str, beam: int = 5) -> dict:
     }
 
 
-def log_times(path: Path, pattern: str) -> list[float]:
-    """Epoch seconds of the log lines containing ``pattern``."""
-    found = []
-    if path.is_file():
-        for line in path.read_text(errors="replace").splitlines():
-            stamp = _STAMP.match(line)
-            if stamp and pattern in line:
-                found.append(datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp())
-    return found
-
-
 class JoeyNMT(Toolkit):
     def __init__(self, python: Path, init: str):
         super().__init__(python)
@@ -153,29 +138,11 @@ class JoeyNMT(Toolkit):
 
     def train(self, spec: TrainSpec) -> TrainResult:
         cfg = self._write_config(spec, 5, "train")
-        started = datetime.now().timestamp()
         cmd = [str(self.python), "-m", "joeynmt", "train", str(cfg), "--skip-test"]
-        child = run_child(
-            cmd,
-            spec.out.parent / f"{spec.out.name}.log",
-            budget_s=spec.budget_s,
-            stop_signal=signal.SIGTERM,  # best.ckpt is written at validation; nothing to save
-            grace_s=30,
-        )
+        child, started = self.run_training(cmd, spec)
         log = spec.out / "train.log"
-        text = log.read_text(errors="replace") if log.is_file() else ""
-        rates = [(int(s), float(r)) for s, r in _RATE.findall(text)]
-        params = _PARAMS.search(text)
-        firsts = log_times(log, "Tokens per Sec")
-        return TrainResult(
-            child,
-            steady([r for _, r in rates]),
-            [r for _, r in rates],
-            rates[-1][0] if rates else None,
-            int(params.group(1)) if params else None,
-            spec.out / "best.ckpt",
-            first_step_s=firsts[0] - started if firsts else None,
-            epoch_s=child.wall_s,
+        return self.logged_result(
+            child, started, log, _RATE, _PARAMS, spec.out / "best.ckpt", "Tokens per Sec"
         )
 
     def translate_cmd(self, run, spec, beam, work, src):

@@ -13,19 +13,15 @@ copies and the vocabularies written by ``speedbench.data``.
 from __future__ import annotations
 
 import re
-import signal
-from datetime import datetime
 from pathlib import Path
 
 import yaml
 
-from speedbench.proc import run_child
-from speedbench.toolkit import Toolkit, TrainResult, TrainSpec, steady
+from speedbench.toolkit import Toolkit, TrainResult, TrainSpec
 
 ENV = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
-_RATE = re.compile(r"Step (\d+)/\s*\d+;.*?(\d+)/\s*(\d+) tok/s")
+_RATE = re.compile(r"Step (\d+)/\s*\d+;.*?\d+/\s*(\d+) tok/s")  # target side
 _PARAMS = re.compile(r"\* number of parameters: (\d+)")
-_STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})")
 
 
 def config(spec: TrainSpec) -> dict:
@@ -86,17 +82,6 @@ def config(spec: TrainSpec) -> dict:
     }
 
 
-def _stamps(path: Path, pattern: str) -> list[float]:
-    found = []
-    if path.is_file():
-        for line in path.read_text(errors="replace").splitlines():
-            m = _STAMP.match(line)
-            if m and pattern in line:
-                t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
-                found.append(t + int(m.group(2)) / 1000)
-    return found
-
-
 class OpenNMT(Toolkit):
     name = "opennmt"
 
@@ -110,30 +95,10 @@ class OpenNMT(Toolkit):
         spec.out.mkdir(parents=True, exist_ok=True)
         cfg = spec.out.parent / f"{spec.out.name}.train.yaml"
         cfg.write_text(yaml.safe_dump(config(spec), sort_keys=False))
-        started = datetime.now().timestamp()
-        child = run_child(
-            [self._bin("onmt_train"), "-config", str(cfg)],
-            spec.out.parent / f"{spec.out.name}.log",
-            env=self.env,
-            budget_s=spec.budget_s,
-            stop_signal=signal.SIGTERM,
-            grace_s=30,
-        )
+        child, started = self.run_training([self._bin("onmt_train"), "-config", str(cfg)], spec)
         log = spec.out / "train.log"
-        text = log.read_text(errors="replace") if log.is_file() else ""
-        rates = [(int(step), float(tgt)) for step, _src, tgt in _RATE.findall(text)]
-        params = _PARAMS.search(text)
-        firsts = _stamps(log, "tok/s")
-        return TrainResult(
-            child,
-            steady([r for _, r in rates]),
-            [r for _, r in rates],
-            rates[-1][0] if rates else None,
-            int(params.group(1)) if params else None,
-            self.last_checkpoint(spec.out),
-            first_step_s=firsts[0] - started if firsts else None,
-            epoch_s=child.wall_s,
-        )
+        checkpoint = self.last_checkpoint(spec.out)
+        return self.logged_result(child, started, log, _RATE, _PARAMS, checkpoint, "tok/s")
 
     @staticmethod
     def last_checkpoint(out: Path) -> Path | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import signal
 import statistics
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from speedbench.data import Corpus
@@ -41,6 +45,22 @@ class TrainResult:
     epoch_s: float | None = None  # seconds of the first epoch (scaling runs)
 
 
+# JoeyNMT: "2024-01-31 12:00:00,123 - INFO ..."; OpenNMT-py: "[2024-01-31 12:00:00,123 INFO] ..."
+_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})")
+
+
+def log_times(path: Path, pattern: str) -> list[float]:
+    """Epoch seconds of the log lines of a peer that contain ``pattern``."""
+    found = []
+    if path.is_file():
+        for line in path.read_text(errors="replace").splitlines():
+            stamp = _STAMP.match(line)
+            if stamp and pattern in line:
+                seconds = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
+                found.append(seconds + int(stamp.group(2)) / 1000)
+    return found
+
+
 def steady(windows: list[float]) -> float | None:
     """Median window rate once warmed up (the first window holds start-up costs)."""
     if not windows:
@@ -58,6 +78,50 @@ class Toolkit:
 
     def train(self, spec: TrainSpec) -> TrainResult:
         raise NotImplementedError
+
+    def run_training(self, cmd: list[str], spec: TrainSpec) -> tuple[ChildResult, float]:
+        """Run a peer's training command under the budget; also return its start (epoch s).
+
+        The peers have no wall-clock stop and nothing to save on the way out
+        (their checkpoints are written at validation), so SIGTERM ends them.
+        """
+        started = time.time()
+        child = run_child(
+            cmd,
+            spec.out.parent / f"{spec.out.name}.log",
+            env=self.env,
+            budget_s=spec.budget_s,
+            stop_signal=signal.SIGTERM,
+            grace_s=30,
+        )
+        return child, started
+
+    @staticmethod
+    def logged_result(
+        child: ChildResult,
+        started: float,
+        log: Path,
+        rate: re.Pattern,
+        params: re.Pattern,
+        checkpoint: Path | None,
+        report: str,
+    ) -> TrainResult:
+        """A peer's result from its log: ``rate`` finds (step, target tokens/s) in each
+        report, ``params`` the parameter count, ``report`` marks a report line."""
+        text = log.read_text(errors="replace") if log.is_file() else ""
+        rates = [(int(step), float(value)) for step, value in rate.findall(text)]
+        count = params.search(text)
+        times = log_times(log, report)
+        return TrainResult(
+            child,
+            steady([r for _, r in rates]),
+            [r for _, r in rates],
+            rates[-1][0] if rates else None,
+            int(count.group(1)) if count else None,
+            checkpoint,
+            first_step_s=times[0] - started if times else None,
+            epoch_s=child.wall_s,
+        )
 
     def translate_cmd(
         self, run: TrainResult, spec: TrainSpec, beam: int, work: Path, src: Path
