@@ -105,6 +105,10 @@ class OpenNMT(Toolkit):
         found = sorted(out.glob("model_step_*.pt"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
         return found[-1] if found else None
 
+    def output_file(self, work: Path, src: Path, beam: int) -> Path:
+        # Not /dev/stdout: written there, a beam-5 output lost a line.
+        return work / f"{src.name}.beam{beam}.out"
+
     def translate_cmd(self, run, spec, beam, work, src):
         if run.checkpoint is None:
             raise RuntimeError(f"{spec.out}: OpenNMT-py saved no checkpoint")
@@ -112,7 +116,7 @@ class OpenNMT(Toolkit):
             self._bin("onmt_translate"),
             "-model", str(run.checkpoint),
             "-src", str(src),
-            "-output", "/dev/stdout",
+            "-output", str(self.output_file(work, src, beam)),
             "-beam_size", str(beam),
             "-batch_size", "64",
             "-batch_type", "sents",

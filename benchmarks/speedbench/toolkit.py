@@ -137,8 +137,13 @@ class Toolkit:
         result = run_child(
             cmd, work / f"{src.name}.beam{beam}.log", env=self.env, stdin_path=src, stdout_path=hyp
         )
-        lines = hyp.read_text(encoding="utf-8", errors="replace").splitlines()
+        written = self.output_file(work, src, beam) or hyp
+        lines = written.read_text(encoding="utf-8", errors="replace").splitlines()
         return [self.clean(line) for line in lines], result
+
+    def output_file(self, work: Path, src: Path, beam: int) -> Path | None:
+        """Where the translations go when the tool writes a file rather than stdout."""
+        return None
 
     def clean(self, line: str) -> str:
         return line.strip()
