@@ -21,6 +21,7 @@ from attnseq.config import Config, config_from_dict, read_yaml
 from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
 from attnseq.errors import CheckpointError
 from attnseq.models.ensemble import Ensemble
+from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
@@ -88,7 +89,11 @@ class Translator:
 
     @classmethod
     def load(
-        cls, run_dir: str | Path, weights: str = "model.safetensors", device: str = "cpu"
+        cls,
+        run_dir: str | Path,
+        weights: str = "model.safetensors",
+        device: str = "cpu",
+        quantize: str | None = None,
     ) -> Translator:
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
@@ -100,14 +105,22 @@ class Translator:
         tensors, meta = load_tensors(path)
         check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
         load_weights(model, tensors, str(path))
+        if quantize == "int8":
+            if torch.device(device).type != "cpu":
+                raise CheckpointError("int8 quantization is for decoding on the CPU (device cpu)")
+            model = quantize_int8(model)
         return cls(cfg, model.to(device), src_tok, tgt_tok, device, run_dir)
 
     @classmethod
     def ensemble(
-        cls, run_dirs: list[str | Path], weights: str = "model.safetensors", device: str = "cpu"
+        cls,
+        run_dirs: list[str | Path],
+        weights: str = "model.safetensors",
+        device: str = "cpu",
+        quantize: str | None = None,
     ) -> Translator:
         """Decode with several runs at once; they must share both vocabularies."""
-        members = [cls.load(run_dir, weights, device) for run_dir in run_dirs]
+        members = [cls.load(run_dir, weights, device, quantize) for run_dir in run_dirs]
         first = members[0]
         if len(members) == 1:
             return first
@@ -168,6 +181,10 @@ class Translator:
         return results
 
 
-def load(*run_dirs: str | Path, device: str = "cpu") -> Translator:
-    """Load a trained run folder for translation; several folders make an ensemble."""
-    return Translator.ensemble(list(run_dirs), device=device)
+def load(*run_dirs: str | Path, device: str = "cpu", quantize: str | None = None) -> Translator:
+    """Load a trained run folder for translation; several folders make an ensemble.
+
+    ``quantize="int8"`` converts the model for faster CPU decoding (see
+    :mod:`attnseq.models.quantization`).
+    """
+    return Translator.ensemble(list(run_dirs), device=device, quantize=quantize)

@@ -29,7 +29,7 @@ def run(args) -> int:
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
-    result = load(args.run_dir).translate(
+    result = load(args.run_dir, quantize=args.quantize).translate(
         [args.text],
         beam=args.beam,
         max_len_ratio=args.max_len_ratio,

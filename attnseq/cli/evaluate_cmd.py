@@ -93,7 +93,7 @@ def run(args) -> int:
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
-    translator = load(*args.run_dirs)
+    translator = load(*args.run_dirs, quantize=args.quantize)
     pairs = _pairs(args, translator.cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
         outputs = translator.translate(

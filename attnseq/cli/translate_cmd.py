@@ -22,6 +22,12 @@ def add_search_options(p) -> None:
         default=1.0,
         help="alpha in score/length^alpha for ranking beams (default 1.0)",
     )
+    p.add_argument(
+        "--quantize",
+        choices=["int8"],
+        help="int8 dynamic quantization of the weights: faster CPU decoding, BLEU within "
+        "about half a point on rnn-base (docs/speed.md)",
+    )
 
 
 def register(subparsers) -> None:
@@ -53,7 +59,7 @@ def run(args) -> int:
     if args.beam < 1 or args.nbest < 1 or args.nbest > args.beam:
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
     run_dirs, texts = split_run_dirs(args.run_dir, args.texts)
-    translator = load(*run_dirs)
+    translator = load(*run_dirs, quantize=args.quantize)
     results = translator.translate(
         input_sentences(texts),
         beam=args.beam,

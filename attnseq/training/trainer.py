@@ -386,10 +386,11 @@ class Trainer:
                         self.lengths, t.batch_tokens, seed=t.seed, epoch=p.epoch
                     )
                     while p.batch_in_epoch < len(batches) and reason is None:
+                        # Building the batch counts as training time, as in other toolkits.
+                        started = time.perf_counter()
                         batch = collate(self.train_data.examples, batches[p.batch_in_epoch]).to(
                             self.device
                         )
-                        started = time.perf_counter()
                         loss_value = self.train_step(batch)
                         p.train_seconds += time.perf_counter() - started
                         p.batch_in_epoch += 1

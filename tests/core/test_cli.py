@@ -194,3 +194,16 @@ def test_help_has_examples():
     for command in ["train", "translate", "evaluate", "attention", "data"]:
         result = attnseq(command, "--help")
         assert result.returncode == 0 and "example" in result.stdout.lower(), command
+
+
+def test_translate_and_evaluate_quantized(run_dir, capsys):
+    fp32 = attnseq("translate", str(run_dir), "Je suis content.", "Merci.", "--beam", "2")
+    int8 = attnseq(
+        "translate", str(run_dir), "Je suis content.", "Merci.", "--beam", "2", "--quantize", "int8"
+    )
+    assert fp32.returncode == 0 and int8.returncode == 0, int8.stderr
+    assert len(int8.stdout.splitlines()) == 2
+    assert "Warning" not in int8.stderr  # the deprecation noise of torch.ao stays hidden
+    args = ["evaluate", str(run_dir), "--data", "tatoeba-fra-eng:test", "--beam", "1"]
+    assert main([*args, "--quantize", "int8"]) == 0
+    assert "1,342 sentences" in capsys.readouterr().out
