@@ -9,6 +9,7 @@ can share a machine.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import subprocess
@@ -57,7 +58,9 @@ def launch(args, run_dir: str) -> int:
         raise ConfigError("--nproc must be at least 1 and --max-restarts at least 0")
     command = torchrun_command(args.nproc, args.max_restarts, worker_argv(args))
     print(f"attnseq train: running {shlex.join(['python3', *command[1:]])}", file=sys.stderr)
-    job = subprocess.Popen(command)
+    # One rendezvous store per restart (pytorch/pytorch#135712): see distributed._store.
+    env = {"TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1", **os.environ}
+    job = subprocess.Popen(command, env=env)
     received: list[int] = []
 
     def forward(signum, _frame):

@@ -156,10 +156,29 @@ def connect(device_spec: str, timeout_minutes: float) -> DistContext:
         cuda = device.type == "cuda"
         if cuda:
             torch.cuda.set_device(device)
+        timeout = timedelta(minutes=timeout_minutes)
         with ctx.guard("connecting to the job"):
             dist.init_process_group(
                 "nccl" if cuda else "gloo",
-                timeout=timedelta(minutes=timeout_minutes),
+                store=_store(rank, world, timeout),
+                rank=rank,
+                world_size=world,
+                timeout=timeout,
                 device_id=device if cuda else None,
             )
     return ctx
+
+
+def _store(rank: int, world: int, timeout: timedelta) -> dist.Store:
+    """torchrun's key-value store, with the keys of each restart kept apart.
+
+    By default torchrun's agent keeps one store for all restarts, so the
+    processes of a restart can read the addresses their dead predecessors
+    left there and fail to connect (pytorch/pytorch#135712). A prefix per
+    restart avoids that; ``attnseq train --nproc`` also sets
+    TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1, which gives every restart a new store.
+    """
+    store, _, _ = next(dist.rendezvous("env://", rank, world, timeout=timeout))
+    if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True":
+        store = dist.PrefixStore(f"attnseq/restart{restart_count()}/", store)
+    return store
