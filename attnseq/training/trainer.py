@@ -96,6 +96,7 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.resume = resume
         self.dist = dist or DistContext(choose_device(cfg.train.device))
+        self.precision = Precision(cfg.train.precision, self.dist.device)  # fail before work
         self.show_progress = show_progress and self.dist.is_main
         self.base_dir = base_dir
         self.stop_signal: int | None = None  # set by the signal handler, at any moment
@@ -194,7 +195,6 @@ class Trainer:
         scale = lr_factor(t.lr_scaling, world)
         self.optimizer = build_optimizer(self.model, t, scale)
         self.schedule = Schedule(self.optimizer, t)
-        self.precision = Precision(t.precision, self.device)
         self.progress = Progress(world_size=world)
         self.meta = model_meta(self.cfg, self.src_tok, self.tgt_tok)
         if world > 1:
