@@ -3,7 +3,7 @@
 Runs ``attnseq train`` on one config in a few set-ups and prints a table of
 training tokens per second (the trainer's own count: target tokens over time
 spent in training steps, validation and start-up excluded). Every set-up is
-repeated and the median reported, since a shared machine is noisy::
+repeated (in turns) and the median reported, since a shared machine is noisy::
 
     python3 benchmarks/ddp_throughput.py configs/tatoeba-fr-en.yaml --steps 150 --repeat 3
 
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="fp32")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
 
     batch = load_config(args.config).train.batch_tokens
@@ -71,6 +72,7 @@ def main() -> None:
         "data.max_valid_pairs=100",
         f"train.device={args.device}",
         f"train.precision={args.precision}",
+        *args.overrides,
     ]
     n, per_process = args.nproc, max(1, args.threads // args.nproc)
     setups = [
@@ -81,22 +83,23 @@ def main() -> None:
     ]
     print(f"{args.config}: {args.steps} steps, {args.device} {args.precision}, {args.repeat} runs")
     print(f"{'set-up':<48} {'tokens/s (median)':>18} {'all runs':>26} {'steps/s':>8}")
+    # Round-robin over the set-ups, so that a busy spell on a shared machine hits all alike.
+    speeds: dict[str, list[float]] = {label: [] for label, *_ in setups}
+    steps_per_s: dict[str, list[float]] = {label: [] for label, *_ in setups}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, nproc, threads, tokens in setups:
-            speeds, steps_per_s = [], []
-            for i in range(args.repeat):
-                out = Path(tmp) / f"{nproc}-{tokens}-{i}"
-                record = train(
-                    args.config, out, nproc, threads, [*common, f"train.batch_tokens={tokens}"]
-                )
-                speeds.append(record["train_tokens_per_s"])
-                steps_per_s.append(record["step"] / record["train_seconds"])
-            runs = " ".join(f"{s:,.0f}" for s in speeds)
-            print(
-                f"{label:<48} {statistics.median(speeds):>18,.0f} {runs:>26} "
-                f"{statistics.median(steps_per_s):>8.2f}",
-                flush=True,
-            )
+        for i in range(args.repeat):
+            for label, nproc, threads, tokens in setups:
+                out = Path(tmp) / f"{nproc}-{threads}-{tokens}-{i}"
+                sets = [*common, f"train.batch_tokens={tokens}"]
+                record = train(args.config, out, nproc, threads, sets)
+                speeds[label].append(record["train_tokens_per_s"])
+                steps_per_s[label].append(record["step"] / record["train_seconds"])
+    for label, *_ in setups:
+        runs = " ".join(f"{s:,.0f}" for s in speeds[label])
+        print(
+            f"{label:<48} {statistics.median(speeds[label]):>18,.0f} {runs:>26} "
+            f"{statistics.median(steps_per_s[label]):>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -134,8 +134,7 @@ def test_two_processes_match_one_process_with_twice_the_batch(tmp_path, keep_thr
     common = settings(train__max_steps=steps, train__valid_every=steps)
     log = tmp_path / "torchrun.log"
     job = start(
-        ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
-        + ["-m", "attnseq", "train", TINY, "--out", str(two), "--quiet"]
+        ["-m", "attnseq", "train", TINY, "--out", str(two), "--quiet", "--nproc", "2"]
         + [*common, "--set", f"train.batch_tokens={per_rank}"],
         log,
     )
