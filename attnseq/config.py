@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -100,9 +101,16 @@ class ModelConfig:
 @dataclass
 class TrainConfig:
     seed: int = 1
-    device: str = "cpu"
-    threads: int | None = None
-    batch_tokens: int = 2000
+    # auto: the GPU when torch sees one (each process of a job takes cuda:LOCAL_RANK), else cpu.
+    device: str = "auto"
+    # bf16/fp16 run the forward pass under autocast; weights and checkpoints stay fp32.
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    threads: int | None = None  # per process
+    batch_tokens: int = 2000  # per process: one step learns from batch_tokens x processes
+    # How the learning rate follows the number of processes (none keeps train.lr as given).
+    lr_scaling: Literal["none", "linear", "sqrt"] = "none"
+    # How long a process waits on the others (e.g. during validation on rank 0) before failing.
+    dist_timeout_minutes: float = 15.0
     max_steps: int | None = None
     max_epochs: int = 10
     max_minutes: float | None = None
@@ -223,6 +231,7 @@ def _validate(cfg: Config) -> None:
         "train.batch_tokens": cfg.train.batch_tokens,
         "train.valid_every": cfg.train.valid_every,
         "train.lr": cfg.train.lr,
+        "train.dist_timeout_minutes": cfg.train.dist_timeout_minutes,
     }
     if cfg.train.keep_checkpoints < 0:
         raise ConfigError(
@@ -239,6 +248,10 @@ def _validate(cfg: Config) -> None:
     }.items():
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{key}: must lie in [0, 1], got {value}")
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.train.device):
+        raise ConfigError(
+            f"train.device: {cfg.train.device!r} is not one of auto, cpu, cuda, cuda:N"
+        )
     if cfg.train.teacher_forcing == 0.0:
         raise ConfigError("train.teacher_forcing: 0 never shows the model a reference word")
     if cfg.data.dataset is None and cfg.data.train is None:

@@ -21,3 +21,7 @@ class DataError(AttnseqError):
 
 class CheckpointError(AttnseqError):
     """A checkpoint is missing, corrupt, or does not match the model."""
+
+
+class DistributedError(AttnseqError):
+    """A process of a multi-process job stopped or cannot be reached."""

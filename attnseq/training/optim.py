@@ -13,10 +13,26 @@ from torch import nn
 from attnseq.config import TrainConfig
 
 
-def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+def build_optimizer(
+    model: nn.Module, cfg: TrainConfig, lr_scale: float = 1.0
+) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
-    return cls(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+    return cls(params, lr=cfg.lr * lr_scale, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+
+
+def lr_factor(rule: str, world: int) -> float:
+    """How much ``train.lr`` grows with the number of processes (each adds a batch).
+
+    ``linear`` keeps the update per example constant as the effective batch
+    grows (Goyal et al., 2017); ``sqrt`` keeps the gradient noise constant,
+    which often suits Adam better; ``none`` leaves the choice to the config.
+    """
+    if rule == "linear":
+        return float(world)
+    if rule == "sqrt":
+        return math.sqrt(world)
+    return 1.0
 
 
 def warmup_factor(step: int, warmup: int) -> float:
@@ -47,6 +63,16 @@ class Schedule:
             )
         else:
             self.scheduler = None
+
+    def rescale(self, factor: float) -> None:
+        """Multiply the learning rate, now and in the schedule's base (a resumed run
+        that changed its number of processes under ``train.lr_scaling``)."""
+        for group in self.optimizer.param_groups:
+            group["lr"] *= factor
+            if "initial_lr" in group:
+                group["initial_lr"] *= factor
+        if self.kind == "warmup_decay":
+            self.scheduler.base_lrs = [lr * factor for lr in self.scheduler.base_lrs]
 
     def after_step(self) -> None:
         if self.kind == "warmup_decay":

@@ -8,6 +8,11 @@ A run folder holds everything needed to continue or use a run:
   state, so ``--resume`` continues exactly where the run stopped (the same
   losses as a run that was never interrupted);
 * ``metrics.jsonl``, ``train.log`` and ``attention/`` heatmaps from validation.
+
+The same loop runs as one process or as one of several processes started by
+torchrun (see :mod:`attnseq.training.distributed`): then each step learns from
+one global batch shared out among the processes, rank 0 alone writes files and
+validates, and every decision to stop is taken together.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import random
 import signal
+import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -27,15 +34,19 @@ from tqdm import tqdm
 
 from attnseq.checkpoints import load_tensors, load_weights, prefixed, save_tensors
 from attnseq.config import Config, save_config
-from attnseq.data.batching import batch_indices, collate
+from attnseq.data.batching import Batch, collate
 from attnseq.data.pipeline import Encoded, encode_pairs, load_split
+from attnseq.data.sharding import epoch_batches, rank_share
 from attnseq.data.tokenizers import PAD, load_tokenizers, train_tokenizers
-from attnseq.errors import AttnseqError, CheckpointError
+from attnseq.errors import AttnseqError, CheckpointError, DistributedError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
 from attnseq.training.averaging import prune_checkpoints, step_checkpoint
-from attnseq.training.optim import Schedule, build_optimizer
+from attnseq.training.device import choose_device
+from attnseq.training.distributed import DistContext
+from attnseq.training.optim import Schedule, build_optimizer, lr_factor
+from attnseq.training.precision import Precision
 from attnseq.visualisation.heatmap import save_heatmap
 
 LAST, BEST = "last.safetensors", "model.safetensors"
@@ -47,18 +58,25 @@ class Progress:
 
     step: int = 0
     epoch: int = 0
-    batch_in_epoch: int = 0  # index of the next batch of this epoch's fixed order
+    batch_in_epoch: int = 0  # index of the next (global) batch of this epoch's fixed order
     best: float | None = None
     bad_validations: int = 0
     train_seconds: float = 0.0
     train_tokens: int = 0
+    world_size: int = 1  # processes that share out this part of the epoch
+    # Earlier parts of this epoch run on another number of processes: [processes, batches].
+    done_in_epoch: list[list[int]] = field(default_factory=list)
 
 
-def setup_logger(run_dir: Path) -> logging.Logger:
-    logger = logging.getLogger(f"attnseq.train.{run_dir.resolve()}")
+def setup_logger(run_dir: Path, write: bool = True) -> logging.Logger:
+    """The run's ``train.log``; a logger that writes nothing for ranks other than 0."""
+    name = f"attnseq.train.{run_dir.resolve()}" if write else "attnseq.train.quiet"
+    logger = logging.getLogger(name)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    if not logger.handlers:
+    if not write:
+        logger.disabled = True
+    elif not logger.handlers:
         handler = logging.FileHandler(run_dir / "train.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         logger.addHandler(handler)
@@ -73,13 +91,17 @@ class Trainer:
         resume: bool = False,
         show_progress: bool = True,
         base_dir: Path = Path("."),
+        dist: DistContext | None = None,
     ):
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.resume = resume
-        self.show_progress = show_progress
+        self.dist = dist or DistContext(choose_device(cfg.train.device))
+        self.precision = Precision(cfg.train.precision, self.dist.device)  # fail before work
+        self.show_progress = show_progress and self.dist.is_main
         self.base_dir = base_dir
-        self.stop_signal: int | None = None
+        self.stop_signal: int | None = None  # set by the signal handler, at any moment
+        self.agreed_signal: int | None = None  # what all processes saw, at step boundaries
 
     # -- set-up ----------------------------------------------------------------
 
@@ -90,6 +112,17 @@ class Trainer:
             tqdm.write(message)
 
     def _prepare_run_dir(self) -> None:
+        if self.dist.is_main:
+            self._create_run_dir()
+        self.dist.barrier()  # the other ranks read what rank 0 prepared
+        if not self.dist.is_main and not (self.run_dir / "config.yaml").is_file():
+            raise DistributedError(
+                f"rank {self.dist.rank} on {socket.gethostname()}: {self.run_dir} is not "
+                "visible here; every machine of a job must see the run folder (shared storage)"
+            )
+        self.log = setup_logger(self.run_dir, write=self.dist.is_main)
+
+    def _create_run_dir(self) -> None:
         if self.resume:
             if not (self.run_dir / LAST).is_file():
                 raise CheckpointError(f"{self.run_dir / LAST}: nothing to resume from")
@@ -117,15 +150,16 @@ class Trainer:
         valid_pairs, valid_empty = load_split(data, "valid", self.base_dir)
         if data.max_valid_pairs is not None:
             valid_pairs = valid_pairs[: data.max_valid_pairs]
-        if self.resume:
-            self.src_tok, self.tgt_tok = load_tokenizers(self.run_dir)
-        else:
+        if not self.resume and self.dist.is_main:
             self.say(
                 f"learning {self.cfg.tokenizer.kind} vocabularies from {len(train_pairs):,} pairs"
             )
             self.src_tok, self.tgt_tok = train_tokenizers(
                 self.cfg.tokenizer, train_pairs, data.src_lang, data.tgt_lang, self.run_dir
             )
+        self.dist.barrier()  # rank 0 has written the vocabularies that the others read
+        if self.resume or not self.dist.is_main:
+            self.src_tok, self.tgt_tok = load_tokenizers(self.run_dir)
         self.train_data = encode_pairs(train_pairs, self.src_tok, self.tgt_tok, data.max_len)
         self.valid_data = encode_pairs(valid_pairs, self.src_tok, self.tgt_tok, None)
         self.train_data.dropped_empty += empty
@@ -150,15 +184,26 @@ class Trainer:
         )
 
     def _build(self) -> None:
-        torch.manual_seed(self.cfg.train.seed)
-        if self.cfg.train.threads:
-            torch.set_num_threads(self.cfg.train.threads)
-        self.device = torch.device(self.cfg.train.device)
+        t, rank, world = self.cfg.train, self.dist.rank, self.dist.world
+        torch.manual_seed(t.seed)
+        if t.threads:
+            torch.set_num_threads(t.threads)
+        self.device = self.dist.device
         self.model = build_model(self.cfg, self.src_tok, self.tgt_tok).to(self.device)
-        self.optimizer = build_optimizer(self.model, self.cfg.train)
-        self.schedule = Schedule(self.optimizer, self.cfg.train)
-        self.progress = Progress()
+        self.net = self.dist.wrap(self.model)  # what the training step runs: DDP in a job
+        if rank:
+            torch.manual_seed(t.seed + 7919 * rank)  # own dropout masks on every process
+        scale = lr_factor(t.lr_scaling, world)
+        self.optimizer = build_optimizer(self.model, t, scale)
+        self.schedule = Schedule(self.optimizer, t)
+        self.progress = Progress(world_size=world)
         self.meta = model_meta(self.cfg, self.src_tok, self.tgt_tok)
+        if world > 1:
+            self.say(
+                f"{world} processes on {self.device.type}, {t.batch_tokens:,} tokens each: "
+                f"{t.batch_tokens * world:,} tokens per step; learning rate {t.lr:g} x {scale:g} "
+                f"(train.lr_scaling={t.lr_scaling})"
+            )
         if self.resume:
             self._load_state()
 
@@ -175,17 +220,35 @@ class Trainer:
                     scalars[f"{pid}.{name}"] = value
         return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
 
+    def _rng_state(self) -> dict[str, torch.Tensor]:
+        state = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state["cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
     def save_state(self) -> None:
+        """Write ``last.safetensors`` (rank 0); every rank calls it, to hand in its RNG state.
+
+        Weights and optimizer state are the same on every rank; the random
+        streams are not, so each rank's goes in (``rng.torch`` is rank 0's,
+        ``rng.torch.rank1`` the next...), and a single process reads rank 0's.
+        """
+        streams = self.dist.gather(self._rng_state())
+        if not self.dist.is_main:
+            return
         optim_tensors, optim_json = self._optimizer_tensors()
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update(optim_tensors)
-        tensors["rng.torch"] = torch.get_rng_state()
+        for rank, state in enumerate(streams):
+            for kind, value in state.items():
+                tensors[_rng_key(kind, rank)] = value
         meta = {
             **self.meta,
             "kind": "training-state",
             "progress": self.progress.__dict__,
             "optimizer": optim_json,
             "schedule": self.schedule.state_dict(),
+            "precision": self.precision.state_dict(),
         }
         save_tensors(self.run_dir / LAST, tensors, meta)
 
@@ -204,9 +267,41 @@ class Trainer:
             state.setdefault(int(pid), {})[key] = value
         self.optimizer.load_state_dict({"state": state, "param_groups": optim["param_groups"]})
         self.schedule.load_state_dict(meta["schedule"])
-        torch.set_rng_state(tensors["rng.torch"])
+        self.precision.load_state_dict(meta.get("precision", {}))
         self.progress = Progress(**meta["progress"])
+        self._restore_rng(tensors)
         self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
+        self._adapt_to_world()
+
+    def _restore_rng(self, tensors: dict[str, torch.Tensor]) -> None:
+        rank = self.dist.rank
+        if _rng_key("torch", rank) not in tensors:  # a rank the saving job did not have
+            torch.manual_seed(self.cfg.train.seed + 7919 * rank + self.progress.step)
+            return
+        torch.set_rng_state(tensors[_rng_key("torch", rank)])
+        if self.device.type == "cuda" and _rng_key("cuda", rank) in tensors:
+            torch.cuda.set_rng_state(tensors[_rng_key("cuda", rank)], self.device)
+
+    def _adapt_to_world(self) -> None:
+        """Continue a run saved by a job of another size without losing or repeating data.
+
+        The part of the epoch already done is recorded, the rest of the epoch
+        is shared out among the new processes, and under ``train.lr_scaling``
+        the learning rate follows the new number of processes.
+        """
+        p, world = self.progress, self.dist.world
+        if p.world_size == world:
+            return
+        if p.batch_in_epoch:
+            p.done_in_epoch.append([p.world_size, p.batch_in_epoch])
+            p.batch_in_epoch = 0
+        rule = self.cfg.train.lr_scaling
+        self.schedule.rescale(lr_factor(rule, world) / lr_factor(rule, p.world_size))
+        self.say(
+            f"saved by {p.world_size} process(es), continued by {world}: the rest of epoch "
+            f"{p.epoch} is shared out anew; learning rate now {self.schedule.lr:.3g}"
+        )
+        p.world_size = world
 
     def save_model(self, path: Path, metrics: dict) -> None:
         """Weights only, loadable by ``Translator``: the best model and kept checkpoints."""
@@ -219,11 +314,11 @@ class Trainer:
     # -- steps -------------------------------------------------------------------
 
     def _loss(self, batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, _ = self.model(
+        logits, _ = self.net(
             batch.src,
             batch.src_lengths,
             batch.tgt_in,
-            self.cfg.train.teacher_forcing if self.model.training else 1.0,
+            self.cfg.train.teacher_forcing if self.net.training else 1.0,
         )
         flat = logits.view(-1, logits.size(-1)).float()
         target = batch.tgt_out.view(-1)
@@ -235,21 +330,52 @@ class Trainer:
         )
         return loss, nll.detach()
 
-    def train_step(self, batch) -> float | None:
-        """One update; returns the per-token loss, or None when it was skipped (not finite)."""
-        self.model.train()
-        loss, _ = self._loss(batch, self.cfg.train.label_smoothing)
-        tokens = batch.num_tokens
-        loss = loss / tokens
-        if not torch.isfinite(loss):
-            return None
+    def train_step(self, batch: Batch, weight: float = 1.0) -> tuple[float | None, int]:
+        """One update from this process's share of the step's global batch.
+
+        Returns the loss per target token of the whole global batch (None when
+        it is not finite and the update was skipped) and its target tokens.
+        ``weight`` 0 lets a process whose share is empty join the step (DDP
+        needs a backward from every process) without contributing to it.
+        """
+        self.net.train()
+        with self.precision.autocast():
+            loss, _ = self._loss(batch, self.cfg.train.label_smoothing)
+        tokens = batch.num_tokens if weight else 0
+        if self.dist.enabled:
+            loss = loss * weight
+            total, tokens = self.dist.all_sum([float(loss.detach()), tokens])
+            # DDP averages the gradients of the processes; scaling each share by
+            # world / (all target tokens of the step) turns that average into the
+            # gradient of the summed loss over all tokens: what one process would
+            # compute on the whole global batch.
+            loss = loss * (self.dist.world / tokens)
+            mean = total / tokens  # the same on every process, so all skip together
+        else:
+            loss = loss / tokens
+            mean = float(loss.detach())
+        if not math.isfinite(mean):
+            return None, int(tokens)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        self.precision.backward(loss)
         if self.cfg.train.clip_norm:
+            self.precision.unscale(self.optimizer)
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.clip_norm)
-        self.optimizer.step()
+        self.precision.step(self.optimizer)
         self.schedule.after_step()
-        return float(loss.detach())
+        return mean, int(tokens)
+
+    def _share(self, global_batch: list[int]) -> tuple[Batch, float]:
+        """This process's part of a global batch, with its weight in the step.
+
+        A share left empty (a global batch with fewer examples than processes)
+        is replaced by the batch's first example at weight 0: the process takes
+        part in the step, and no example is dropped or counted twice.
+        """
+        share = rank_share(global_batch, self.dist.rank, self.dist.world)
+        weight = 1.0 if share else 0.0
+        batch = collate(self.train_data.examples, share or global_batch[:1])
+        return batch.to(self.device), weight
 
     @torch.no_grad()
     def validate(self) -> dict:
@@ -295,7 +421,23 @@ class Trainer:
                 previous[sig] = signal.signal(sig, self._on_signal)
         return previous
 
+    def _agree(self) -> None:
+        """Give every process the same clock and the same stop request.
+
+        Each process times its own steps and may receive a signal alone; if
+        they decided to stop on their own numbers, one would wait forever for
+        the others. In a job of one process this only copies the signal.
+        """
+        if not self.dist.enabled:
+            self.agreed_signal = self.stop_signal
+            return
+        seconds, signum = self.dist.all_max([self.progress.train_seconds, self.stop_signal or 0])
+        self.progress.train_seconds = seconds
+        self.agreed_signal = int(signum) or None
+
     def _out_of_budget(self) -> str | None:
+        """Why to stop now, if at all; a collective call in a job (every process calls it)."""
+        self._agree()
         t, p = self.cfg.train, self.progress
         if t.max_steps is not None and p.step >= t.max_steps:
             return f"reached train.max_steps={t.max_steps}"
@@ -305,14 +447,16 @@ class Trainer:
             return f"reached train.max_minutes={t.max_minutes}"
         if t.patience is not None and p.bad_validations >= t.patience:
             return f"early stop: no improvement in {t.patience} validations"
-        if self.stop_signal is not None:
+        if self.agreed_signal is not None:
             return (
-                f"stopped by signal {signal.Signals(self.stop_signal).name}; continue with --resume"
+                f"stopped by signal {signal.Signals(self.agreed_signal).name}; "
+                "continue with --resume"
             )
         return None
 
     def _validate_and_save(self, metrics_file, train_loss: float | None) -> None:
-        metrics = self.validate()
+        """Rank 0 validates and tells the others, who need the numbers for the schedule."""
+        metrics = self.dist.broadcast(self.validate() if self.dist.is_main else None)
         t = self.cfg.train
         key = "valid_bleu" if t.best_metric == "bleu" else "valid_loss"
         value = metrics[key] if key == "valid_loss" else -metrics[key]
@@ -333,29 +477,33 @@ class Trainer:
             "train_tokens_per_s": speed,
             "train_seconds": p.train_seconds,
         }
-        metrics_file.write(json.dumps(record) + "\n")
-        metrics_file.flush()
+        if metrics_file is not None:
+            metrics_file.write(json.dumps(record) + "\n")
+            metrics_file.flush()
         self.say(
             f"step {p.step}: valid loss {metrics['valid_loss']:.3f} ppl {metrics['valid_ppl']:.2f} "
             f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
             f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s"
         )
-        if improved:
+        if improved and self.dist.is_main:
             self.save_model(self.run_dir / BEST, record)
-        if t.keep_checkpoints:
+        if t.keep_checkpoints and self.dist.is_main:
             self.save_model(step_checkpoint(self.run_dir, p.step), record)
             prune_checkpoints(self.run_dir, t.keep_checkpoints)
         self.save_state()
 
-    def run(self) -> dict:
-        self._prepare_run_dir()
-        self._load_data()
-        self._build()
+    def _epoch_batches(self) -> list[list[int]]:
         t, p = self.cfg.train, self.progress
-        # A time-limited run shows its progress in seconds of its budget, others in steps.
+        return epoch_batches(
+            self.lengths, t.batch_tokens, self.dist.world, t.seed, p.epoch, p.done_in_epoch
+        )
+
+    def _progress_bar(self) -> tuple[tqdm, bool]:
+        """A bar in seconds of the budget for a time-limited run, else in steps."""
+        t, p = self.cfg.train, self.progress
         timed = t.max_minutes is not None and t.max_steps is None
         if timed:
-            bar = tqdm(
+            return tqdm(
                 total=int(60 * t.max_minutes),
                 initial=int(p.train_seconds),
                 unit="s",
@@ -363,35 +511,52 @@ class Trainer:
                 mininterval=1.0,
                 disable=not self.show_progress,
                 dynamic_ncols=True,
-            )
-        else:
-            steps_per_epoch = len(batch_indices(self.lengths, t.batch_tokens, seed=t.seed))
-            bar = tqdm(
-                total=min(t.max_steps or 10**12, t.max_epochs * steps_per_epoch),
-                initial=p.step,
-                unit="step",
-                desc="training",
-                mininterval=1.0,
-                disable=not self.show_progress,
-                dynamic_ncols=True,
-            )
+            ), True
+        steps_per_epoch = len(
+            epoch_batches(self.lengths, t.batch_tokens, self.dist.world, seed=t.seed)
+        )
+        return tqdm(
+            total=min(t.max_steps or 10**12, t.max_epochs * steps_per_epoch),
+            initial=p.step,
+            unit="step",
+            desc="training",
+            mininterval=1.0,
+            disable=not self.show_progress,
+            dynamic_ncols=True,
+        ), False
+
+    def run(self) -> dict:
+        hint = (
+            f"; the last checkpoint is in {self.run_dir} (torchrun --max-restarts resumes "
+            f"from it, or train again with --resume {self.run_dir})"
+        )
+        with self.dist.guard("training", hint):
+            return self._run()
+
+    def _run(self) -> dict:
+        self._prepare_run_dir()
+        self._load_data()
+        self._build()
+        t, p = self.cfg.train, self.progress
+        bar, timed = self._progress_bar()
         previous_signals = self._install_signals()
         window_loss, window_steps, bad_in_row, last_valid = 0.0, 0, 0, p.step
         loss_value = None
         reason = self._out_of_budget()
+        metrics_path = self.run_dir / "metrics.jsonl"
         try:
-            with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as metrics_file:
+            with (
+                open(metrics_path, "a", encoding="utf-8")
+                if self.dist.is_main
+                else contextlib.nullcontext()
+            ) as metrics_file:
                 while reason is None:
-                    batches = batch_indices(
-                        self.lengths, t.batch_tokens, seed=t.seed, epoch=p.epoch
-                    )
+                    batches = self._epoch_batches()
                     while p.batch_in_epoch < len(batches) and reason is None:
                         # Building the batch counts as training time, as in other toolkits.
                         started = time.perf_counter()
-                        batch = collate(self.train_data.examples, batches[p.batch_in_epoch]).to(
-                            self.device
-                        )
-                        loss_value = self.train_step(batch)
+                        batch, weight = self._share(batches[p.batch_in_epoch])
+                        loss_value, tokens = self.train_step(batch, weight)
                         p.train_seconds += time.perf_counter() - started
                         p.batch_in_epoch += 1
                         p.step += 1
@@ -405,9 +570,10 @@ class Trainer:
                                     f"stopping (last good checkpoint kept in {self.run_dir}); "
                                     "lower train.lr or check the data"
                                 )
+                            reason = self._out_of_budget()
                             continue
                         bad_in_row = 0
-                        p.train_tokens += batch.num_tokens
+                        p.train_tokens += tokens
                         window_loss += loss_value
                         window_steps += 1
                         if p.step % t.log_every == 0:
@@ -429,9 +595,9 @@ class Trainer:
                             self.save_state()
                         reason = self._out_of_budget()
                     if p.batch_in_epoch >= len(batches):
-                        p.epoch, p.batch_in_epoch = p.epoch + 1, 0
+                        p.epoch, p.batch_in_epoch, p.done_in_epoch = p.epoch + 1, 0, []
                         reason = self._out_of_budget()
-                if self.stop_signal is not None:
+                if self.agreed_signal is not None:
                     self.save_state()  # be quick: the user or the system wants us gone
                 elif last_valid != p.step or not (self.run_dir / BEST).exists():
                     self._validate_and_save(metrics_file, loss_value)
@@ -446,5 +612,10 @@ class Trainer:
             "train_seconds": p.train_seconds,
             "train_tokens_per_s": p.train_tokens / max(p.train_seconds, 1e-9),
             "best": p.best,
-            "interrupted": self.stop_signal is not None,
+            "interrupted": self.agreed_signal is not None,
         }
+
+
+def _rng_key(kind: str, rank: int) -> str:
+    """``rng.torch`` for rank 0 (what a single process reads), ``rng.torch.rankN`` for others."""
+    return f"rng.{kind}" if rank == 0 else f"rng.{kind}.rank{rank}"
