@@ -22,6 +22,7 @@ from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_to
 from attnseq.errors import CheckpointError
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.seq2seq import Seq2Seq
+from attnseq.paths import inside
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
 
@@ -93,10 +94,11 @@ class Translator:
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise CheckpointError(f"{run_dir}: run folder not found")
-        cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
+        config = inside(run_dir, "config.yaml")
+        cfg = config_from_dict(read_yaml(config), str(config))
         src_tok, tgt_tok = load_tokenizers(run_dir)
         model = build_model(cfg, src_tok, tgt_tok)
-        path = run_dir / weights
+        path = inside(run_dir, weights)
         tensors, meta = load_tensors(path)
         check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
         load_weights(model, tensors, str(path))

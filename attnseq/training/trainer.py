@@ -34,8 +34,9 @@ from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
-from attnseq.training.averaging import prune_checkpoints, step_checkpoint
+from attnseq.training.averaging import CHECKPOINTS, prune_checkpoints, step_checkpoint
 from attnseq.training.optim import Schedule, build_optimizer
+from attnseq.training.recovery import remove_stale_files, trim_metrics
 from attnseq.visualisation.heatmap import save_heatmap
 
 LAST, BEST = "last.safetensors", "model.safetensors"
@@ -103,7 +104,14 @@ class Trainer:
             raise AttnseqError(
                 f"{self.run_dir}: cannot create run folder ({err.strerror})"
             ) from None
-        self.log = setup_logger(self.run_dir)
+        try:
+            self.log = setup_logger(self.run_dir)
+        except OSError as err:
+            raise AttnseqError(
+                f"{self.run_dir / 'train.log'}: cannot write ({err.strerror})"
+            ) from None
+        for stale in remove_stale_files(self.run_dir, ("attention", CHECKPOINTS)):
+            self.say(f"removed {stale.name}, left by a write that was interrupted")
         if not self.resume:
             save_config(self.cfg, self.run_dir / "config.yaml")
 
@@ -192,8 +200,22 @@ class Trainer:
     def _load_state(self) -> None:
         path = self.run_dir / LAST
         tensors, meta = load_tensors(path)
+        if meta.get("kind") != "training-state":
+            raise CheckpointError(
+                f"{path}: not a training state (kind {meta.get('kind')!r}); cannot resume from it"
+            )
         check_meta(self.meta, meta, str(path))
         load_weights(self.model, prefixed(tensors, "model"), str(path))
+        try:
+            self._restore_state(tensors, meta)
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise CheckpointError(f"{path}: malformed training state ({err!r})") from None
+        dropped = trim_metrics(self.run_dir / "metrics.jsonl", self.progress.step)
+        if dropped:
+            self.say(f"dropped {dropped} metrics.jsonl records written after the checkpoint")
+        self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
+
+    def _restore_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         optim = meta["optimizer"]
         state: dict[int, dict] = {}
         for name, value in prefixed(tensors, "optim").items():
@@ -206,7 +228,6 @@ class Trainer:
         self.schedule.load_state_dict(meta["schedule"])
         torch.set_rng_state(tensors["rng.torch"])
         self.progress = Progress(**meta["progress"])
-        self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
 
     def save_model(self, path: Path, metrics: dict) -> None:
         """Weights only, loadable by ``Translator``: the best model and kept checkpoints."""
@@ -236,7 +257,7 @@ class Trainer:
         return loss, nll.detach()
 
     def train_step(self, batch) -> float | None:
-        """One update; returns the per-token loss, or None when it was skipped (not finite)."""
+        """One update; returns the per-token loss, or None when skipped (loss or gradient not finite)."""
         self.model.train()
         loss, _ = self._loss(batch, self.cfg.train.label_smoothing)
         tokens = batch.num_tokens
@@ -245,8 +266,13 @@ class Trainer:
             return None
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if self.cfg.train.clip_norm:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.clip_norm)
+        # Without clipping the bound is infinite: the norm is still needed, the scale stays 1.
+        norm = torch.nn.utils.clip_grad_norm_(
+            self.model.parameters(), self.cfg.train.clip_norm or float("inf")
+        )
+        if not torch.isfinite(norm):  # a finite loss can still overflow its gradient
+            self.optimizer.zero_grad(set_to_none=True)
+            return None
         self.optimizer.step()
         self.schedule.after_step()
         return float(loss.detach())
@@ -397,11 +423,11 @@ class Trainer:
                         bar.update(int(p.train_seconds) - bar.n if timed else 1)
                         if loss_value is None:
                             bad_in_row += 1
-                            self.say(f"step {p.step}: loss is not finite; update skipped")
+                            self.say(f"step {p.step}: loss or gradient not finite; update skipped")
                             if bad_in_row >= t.max_bad_steps:
                                 raise AttnseqError(
-                                    f"{bad_in_row} non-finite losses in a row at step {p.step}; "
-                                    f"stopping (last good checkpoint kept in {self.run_dir}); "
+                                    f"{bad_in_row} non-finite losses or gradients in a row at "
+                                    f"step {p.step}; stopping (last good checkpoint kept in {self.run_dir}); "
                                     "lower train.lr or check the data"
                                 )
                             continue
