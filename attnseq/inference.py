@@ -59,7 +59,7 @@ def model_meta(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> dict:
 
 
 def check_meta(expected: dict, found: dict, source: str) -> None:
-    differences = diff_dicts(expected["model"], found.get("model")) + diff_dicts(
+    differences = diff_dicts(expected["model"], found.get("model"), "model") + diff_dicts(
         expected["vocab"], found.get("vocab"), "vocabulary"
     )
     if differences:

@@ -7,7 +7,7 @@ from pathlib import Path
 from attnseq.checkpoints import diff_dicts
 from attnseq.cli.common import add_command
 from attnseq.config import apply_overrides, config_from_dict, load_config, read_yaml
-from attnseq.errors import ConfigError
+from attnseq.errors import AttnseqError, ConfigError
 
 # Keys that may change when a run is resumed: how long it goes on, not what it is.
 RESUMABLE = ("train.max_steps", "train.max_epochs", "train.max_minutes", "train.patience")
@@ -71,7 +71,13 @@ def run(args) -> int:
     if args.resume:
         save_config(cfg, run_dir / "config.yaml")  # record an extended budget
     trainer = Trainer(cfg, run_dir, resume=bool(args.resume), show_progress=not args.quiet)
-    result = trainer.run()
+    try:
+        result = trainer.run()
+    except OSError as err:  # a full disk or a vanished folder: say where, not a traceback
+        raise AttnseqError(
+            f"{err.filename or run_dir}: {err.strerror or err}; training stopped, "
+            f"the last checkpoint in {run_dir} is kept"
+        ) from None
     print(
         f"run folder: {run_dir}  (step {result['step']}, "
         f"{result['train_tokens_per_s']:,.0f} train tokens/s)"

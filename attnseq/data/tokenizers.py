@@ -42,7 +42,8 @@ class Vocab:
         if tuple(tokens[:4]) != SPECIALS:
             raise DataError(f"vocabulary must start with {SPECIALS}")
         self.itos = list(tokens)
-        self.stoi = {tok: i for i, tok in enumerate(self.itos)}
+        # Text that spells "<s>", "</s>" or "<pad>" is text, not structure: it maps to <unk>.
+        self.stoi = {tok: i for i, tok in enumerate(self.itos) if i not in (PAD, BOS, EOS)}
 
     def __len__(self) -> int:
         return len(self.itos)

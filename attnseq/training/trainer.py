@@ -430,6 +430,7 @@ class Trainer:
                                     f"step {p.step}; stopping (last good checkpoint kept in {self.run_dir}); "
                                     "lower train.lr or check the data"
                                 )
+                            reason = self._out_of_budget()  # a skipped step still counts
                             continue
                         bad_in_row = 0
                         p.train_tokens += batch.num_tokens
