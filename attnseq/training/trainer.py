@@ -113,6 +113,8 @@ class Trainer:
         for stale in remove_stale_files(self.run_dir, ("attention", CHECKPOINTS)):
             self.say(f"removed {stale.name}, left by a write that was interrupted")
         if not self.resume:
+            # Records of an attempt killed before its first checkpoint: this run starts over.
+            trim_metrics(self.run_dir / "metrics.jsonl", 0)
             save_config(self.cfg, self.run_dir / "config.yaml")
 
     def _load_data(self) -> None:

@@ -26,12 +26,13 @@ from reliability_support import REPO, TINY, temporaries
 from safetensors import safe_open
 
 from attnseq.checkpoints import load_tensors
+from attnseq.data.corpora import load_pairs
 from attnseq.inference import Translator
 
 pytestmark = pytest.mark.slow
 
 STEPS = 48
-ARGS = [
+OPTIONS = [
     "--quiet",
     "--set",
     "train.threads=1",
@@ -44,14 +45,23 @@ ARGS = [
     "--set",
     "train.teacher_forcing=0.8",  # draws random numbers: the RNG state must survive too
     "--set",
-    "data.max_train_pairs=300",
-    "--set",
-    "data.max_valid_pairs=40",
-    "--set",
     "train.valid_bleu_sentences=10",
 ]
 SEED = 20240611
 WAIT = 600  # seconds; generous, the machine may be shared
+
+
+def small_corpus(folder: Path) -> list[str]:
+    """300 training and 40 validation pairs of real Tatoeba as TSV files, so that each of
+    the many processes starts without reading the whole corpus; their config options."""
+    folder.mkdir()
+    options = ["--set", "data.dataset=null"]
+    for split, count in (("train", 300), ("valid", 40)):
+        pairs = load_pairs("tatoeba-fra-eng", split, "fr", "en")[:count]
+        path = folder / f"{split}.tsv"
+        path.write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+        options += ["--set", f"data.{split}={{tsv: {path}}}"]
+    return options
 
 
 def launch(args: list[str], log: Path) -> subprocess.Popen:
@@ -94,7 +104,7 @@ def interrupt(kind: str, run: Path, proc: subprocess.Popen, rng: random.Random) 
     if kind == "early":  # anywhere from start-up (imports, data, loading state) onwards
         time.sleep(rng.uniform(0.0, 3.0))
     elif kind == "random":  # a few steps in, at a random point of a step
-        wait_for(advanced(rng.randint(1, 3)), proc, 0.005)
+        wait_for(advanced(rng.randint(1, 3)), proc, 0.01)
         time.sleep(rng.uniform(0.0, 0.2))
     elif kind == "write":  # the moment a checkpoint's temporary file exists
         stale = set(os.listdir(run))
@@ -107,7 +117,7 @@ def interrupt(kind: str, run: Path, proc: subprocess.Popen, rng: random.Random) 
 
         wait_for(writing, proc, 0.0005)
     else:  # SIGTERM or SIGINT, after some progress
-        wait_for(advanced(), proc, 0.005)
+        wait_for(advanced(), proc, 0.01)
         time.sleep(rng.uniform(0.0, 0.2))
     if kind in ("SIGTERM", "SIGINT"):
         proc.send_signal(getattr(signal, kind))
@@ -132,7 +142,8 @@ def metrics(run: Path) -> list[dict]:
 
 def test_interrupted_run_loses_nothing_and_ends_like_an_uninterrupted_one(tmp_path):
     straight, run = tmp_path / "straight", tmp_path / "interrupted"
-    reference = launch([TINY, "--out", str(straight), *ARGS], tmp_path / "straight.out")
+    args = [*OPTIONS, *small_corpus(tmp_path / "data")]
+    reference = launch([TINY, "--out", str(straight), *args], tmp_path / "straight.out")
 
     rng = random.Random(SEED)
     kinds = ["early"] * 2 + ["random"] * 5 + ["write"] * 5 + ["SIGTERM", "SIGINT"]
@@ -140,7 +151,7 @@ def test_interrupted_run_loses_nothing_and_ends_like_an_uninterrupted_one(tmp_pa
     kinds.remove("random")
     kinds.insert(0, "random")  # the first process must save a checkpoint before anything
     log = tmp_path / "interrupted.out"
-    proc = launch([TINY, "--out", str(run), *ARGS], log)
+    proc = launch([TINY, "--out", str(run), *args], log)
     during_write, left_behind, steps_at_kill = 0, [], []
     for kind in kinds:
         interrupt(kind, run, proc, rng)
