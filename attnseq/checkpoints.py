@@ -91,7 +91,7 @@ def load_tensors(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
         raise CheckpointError(f"{path}: no attnseq metadata; not an attnseq checkpoint")
     try:
         meta = json.loads(raw_meta)
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path}: corrupt metadata ({err})") from None
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path}: corrupt metadata (not a JSON object)")

@@ -232,7 +232,7 @@ def _read_meta(path: Path) -> dict:
         raise CheckpointError(f"{path}: missing; is {path.parent} a run folder?") from None
     except (OSError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{path}: cannot read ({err})") from None
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path}: invalid JSON ({err})") from None
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path}: expected a JSON object")

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 from reliability_support import train
+from safetensors.torch import save_file
 
 from attnseq import load
+from attnseq.checkpoints import load_tensors
 from attnseq.cli.main import main
 from attnseq.data.tokenizers import load_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError, ConfigError
@@ -68,6 +70,24 @@ def test_a_weights_file_is_not_a_training_state(run_copy, capsys):
     assert "last.safetensors: not a training state (kind 'model')" in capsys.readouterr().err
 
 
+def test_config_nested_too_deeply_or_unreadable_is_refused(run_copy):
+    config = run_copy / "config.yaml"
+    config.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError, match=r"config\.yaml: invalid YAML \(nested too deeply\)"):
+        Translator.load(run_copy)
+    config.unlink()
+    config.mkdir()
+    with pytest.raises(ConfigError, match=r"config\.yaml: cannot read"):
+        Translator.load(run_copy)
+
+
+def test_checkpoint_header_nested_too_deeply_is_refused(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path), metadata={"attnseq": "[" * 100_000})
+    with pytest.raises(CheckpointError, match=f"{path}: corrupt metadata"):
+        load_tensors(path)
+
+
 def test_unsafe_yaml_in_a_run_folder_is_refused(run_copy, tmp_path):
     marker = tmp_path / "pwned"
     config = run_copy / "config.yaml"
@@ -96,7 +116,11 @@ def test_hostile_tokenizer_json_is_refused(run_copy, change, message):
         load_tokenizers(run_copy)
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", '"kind"', "{", b"\xff\xfe{}"])
+@pytest.mark.parametrize(
+    "text",
+    ["[1, 2]", '"kind"', "{", b"\xff\xfe{}", "[" * 100_000],
+    ids=["list", "string", "torn", "not-utf8", "deep"],
+)
 def test_malformed_tokenizer_json_is_refused(run_copy, text):
     path = run_copy / "tokenizer.json"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
