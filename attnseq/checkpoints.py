@@ -23,11 +23,14 @@ from torch import Tensor, nn
 from attnseq.atomic import atomic_write
 from attnseq.errors import CheckpointError
 
-FORMAT = 1
+# Format 2 checksums the JSON document as well as the tensors; format 1 files
+# (tensors only) still load. A single bit flip cannot turn "2" into "1".
+FORMAT = 2
+READABLE = (1, 2)
 _KEY = "attnseq"
 
 
-def _checksum(tensors: dict[str, Tensor]) -> str:
+def _checksum(tensors: dict[str, Tensor], doc: dict[str, Any] | None = None) -> str:
     digest = hashlib.sha256()
     for name in sorted(tensors):
         tensor = tensors[name].detach().contiguous().cpu()
@@ -35,6 +38,8 @@ def _checksum(tensors: dict[str, Tensor]) -> str:
         digest.update(
             tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
         )
+    if doc is not None:
+        digest.update(b"json;" + json.dumps(doc, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -51,14 +56,18 @@ def save_tensors(path: Path, tensors: dict[str, Tensor], meta: dict[str, Any]) -
             seen[key] = name
             unique[name] = tensor.detach().contiguous().cpu()
     # The file's own bookkeeping comes last so that a caller's meta can never override it.
-    doc = {**meta, "format": FORMAT, "sha256": _checksum(unique), "aliases": aliases}
+    # The JSON round trip gives the document exactly as a reader will parse it.
+    doc = json.loads(json.dumps({**meta, "format": FORMAT, "aliases": aliases}))
+    doc.pop("sha256", None)
+    doc["sha256"] = _checksum(unique, doc)
     atomic_write(
         Path(path), lambda tmp: save_file(unique, str(tmp), metadata={_KEY: json.dumps(doc)})
     )
 
 
 def _looks_like_pickle(path: Path) -> bool:
-    head = path.read_bytes()[:4]
+    with open(path, "rb") as handle:
+        head = handle.read(4)
     return head.startswith(b"PK") or head[:1] == b"\x80"
 
 
@@ -82,15 +91,26 @@ def load_tensors(path: Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
         raise CheckpointError(f"{path}: no attnseq metadata; not an attnseq checkpoint")
     try:
         meta = json.loads(raw_meta)
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{path}: corrupt metadata ({err})") from None
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: checkpoint format {meta.get('format')} is not {FORMAT}")
-    if _checksum(tensors) != meta.get("sha256"):
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: corrupt metadata (not a JSON object)")
+    if meta.get("format") not in READABLE:
+        raise CheckpointError(
+            f"{path}: checkpoint format {meta.get('format')!r} is not one this version reads "
+            f"({', '.join(map(str, READABLE))})"
+        )
+    doc = {key: value for key, value in meta.items() if key != "sha256"}
+    if _checksum(tensors, doc if meta["format"] >= 2 else None) != meta.get("sha256"):
         raise CheckpointError(
             f"{path}: checksum mismatch; the file is corrupt (truncated or altered)"
         )
-    for alias, target in meta.get("aliases", {}).items():
+    aliases = meta.get("aliases", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(target, str) and target in tensors for target in aliases.values()
+    ):
+        raise CheckpointError(f"{path}: corrupt metadata (aliases name missing tensors)")
+    for alias, target in aliases.items():
         tensors[alias] = tensors[target]
     return tensors, meta
 

@@ -23,6 +23,7 @@ from attnseq.errors import CheckpointError
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
+from attnseq.paths import inside
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
 
@@ -59,7 +60,7 @@ def model_meta(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> dict:
 
 
 def check_meta(expected: dict, found: dict, source: str) -> None:
-    differences = diff_dicts(expected["model"], found.get("model")) + diff_dicts(
+    differences = diff_dicts(expected["model"], found.get("model"), "model") + diff_dicts(
         expected["vocab"], found.get("vocab"), "vocabulary"
     )
     if differences:
@@ -98,10 +99,11 @@ class Translator:
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise CheckpointError(f"{run_dir}: run folder not found")
-        cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
+        config = inside(run_dir, "config.yaml")
+        cfg = config_from_dict(read_yaml(config), str(config))
         src_tok, tgt_tok = load_tokenizers(run_dir)
         model = build_model(cfg, src_tok, tgt_tok)
-        path = run_dir / weights
+        path = inside(run_dir, weights)
         tensors, meta = load_tensors(path)
         check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
         load_weights(model, tensors, str(path))

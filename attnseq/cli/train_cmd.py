@@ -8,7 +8,7 @@ from pathlib import Path
 from attnseq.checkpoints import diff_dicts
 from attnseq.cli.common import add_command
 from attnseq.config import Config, apply_overrides, config_from_dict, load_config, read_yaml
-from attnseq.errors import ConfigError
+from attnseq.errors import AttnseqError, ConfigError
 
 # Keys that may change when a run is resumed: how long it goes on and on what
 # hardware, not what it is.
@@ -123,6 +123,11 @@ def run(args) -> int:
             save_config(cfg, run_dir / "config.yaml")  # record an extended budget
         trainer = Trainer(cfg, run_dir, resume=resume, show_progress=not args.quiet, dist=dist)
         result = trainer.run()
+    except OSError as err:  # a full disk or a vanished folder: say where, not a traceback
+        raise AttnseqError(
+            f"{err.filename or run_dir}: {err.strerror or err}; training stopped, "
+            f"the last checkpoint in {run_dir} is kept"
+        ) from None
     finally:
         dist.close()
     if dist.is_main:

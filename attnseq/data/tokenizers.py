@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -27,9 +28,11 @@ import sentencepiece as spm
 from attnseq.atomic import atomic_write_bytes, atomic_write_text
 from attnseq.config import TokenizerConfig
 from attnseq.errors import CheckpointError, DataError
+from attnseq.paths import inside
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
 PAD, UNK, BOS, EOS = range(4)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Vocab:
@@ -39,7 +42,8 @@ class Vocab:
         if tuple(tokens[:4]) != SPECIALS:
             raise DataError(f"vocabulary must start with {SPECIALS}")
         self.itos = list(tokens)
-        self.stoi = {tok: i for i, tok in enumerate(self.itos)}
+        # Text that spells "<s>", "</s>" or "<pad>" is text, not structure: it maps to <unk>.
+        self.stoi = {tok: i for i, tok in enumerate(self.itos) if i not in (PAD, BOS, EOS)}
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -100,6 +104,9 @@ class SentencePieceTokenizer:
         )
 
     def tokenize(self, text: str) -> list[str]:
+        # A str may hold lone surrogates (undecodable argv bytes, JSON "\\ud800" escapes);
+        # sentencepiece cannot take them, so they become U+FFFD like any undecodable byte.
+        text = _LONE_SURROGATE.sub("\ufffd", text)
         return self.processor.encode(text.lower() if self.lowercase else text, out_type=str)
 
     def detokenize(self, pieces: Sequence[str]) -> str:
@@ -207,25 +214,59 @@ def train_tokenizers(
     return load_tokenizers(run_dir)
 
 
-def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
+_META_TYPES = {
+    "kind": str,
+    "joint": bool,
+    "lowercase": bool,
+    "moses": bool,
+    "src_lang": str,
+    "tgt_lang": str,
+}
+
+
+def _read_meta(path: Path) -> dict:
+    """tokenizer.json, checked field by field: a run folder may come from anyone."""
     try:
-        meta = json.loads((run_dir / META).read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CheckpointError(f"{run_dir / META}: missing; is {run_dir} a run folder?") from None
-    except json.JSONDecodeError as err:
-        raise CheckpointError(f"{run_dir / META}: invalid JSON ({err})") from None
-    result = []
+        raise CheckpointError(f"{path}: missing; is {path.parent} a run folder?") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path}: cannot read ({err})") from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise CheckpointError(f"{path}: invalid JSON ({err})") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: expected a JSON object")
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta.get(key), kind):
+            raise CheckpointError(
+                f"{path}: field {key!r} must be a {kind.__name__}, got {meta.get(key)!r}"
+            )
+    if meta["kind"] not in ("sentencepiece", "word"):
+        raise CheckpointError(
+            f"{path}: field 'kind' must be 'sentencepiece' or 'word', got {meta['kind']!r}"
+        )
+    return meta
+
+
+def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
+    """The run's two tokenizers; file names are fixed, never taken from tokenizer.json."""
+    meta = _read_meta(inside(run_dir, META))
+    result: list[Tokenizer] = []
     for side in ("src", "tgt"):
         if meta["kind"] == "sentencepiece":
-            path = _side_file(run_dir, side, meta["joint"], "spm.model")
+            path = inside(run_dir, _side_file(Path(), side, meta["joint"], "spm.model"))
             try:
                 result.append(SentencePieceTokenizer(path.read_bytes(), meta["lowercase"]))
-            except (OSError, RuntimeError) as err:
+            except (OSError, RuntimeError, DataError) as err:
                 raise CheckpointError(f"{path}: cannot load sentencepiece model ({err})") from None
         else:
-            path = _side_file(run_dir, side, meta["joint"], "vocab")
+            path = inside(run_dir, _side_file(Path(), side, meta["joint"], "vocab"))
             if not path.is_file():
                 raise CheckpointError(f"{path}: vocabulary file missing")
+            try:
+                vocab = Vocab.load(path)
+            except (OSError, UnicodeDecodeError, DataError) as err:
+                raise CheckpointError(f"{path}: cannot load vocabulary ({err})") from None
             lang = meta[f"{side}_lang"]
-            result.append(WordTokenizer(Vocab.load(path), lang, meta["moses"], meta["lowercase"]))
+            result.append(WordTokenizer(vocab, lang, meta["moses"], meta["lowercase"]))
     return result[0], result[1]

@@ -42,11 +42,12 @@ from attnseq.errors import AttnseqError, CheckpointError, DistributedError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
-from attnseq.training.averaging import prune_checkpoints, step_checkpoint
+from attnseq.training.averaging import CHECKPOINTS, prune_checkpoints, step_checkpoint
 from attnseq.training.device import choose_device
 from attnseq.training.distributed import DistContext
 from attnseq.training.optim import Schedule, build_optimizer, lr_factor
 from attnseq.training.precision import Precision
+from attnseq.training.recovery import remove_stale_files, trim_metrics
 from attnseq.visualisation.heatmap import save_heatmap
 
 LAST, BEST = "last.safetensors", "model.safetensors"
@@ -136,8 +137,17 @@ class Trainer:
             raise AttnseqError(
                 f"{self.run_dir}: cannot create run folder ({err.strerror})"
             ) from None
-        self.log = setup_logger(self.run_dir)
+        try:
+            self.log = setup_logger(self.run_dir)
+        except OSError as err:
+            raise AttnseqError(
+                f"{self.run_dir / 'train.log'}: cannot write ({err.strerror})"
+            ) from None
+        for stale in remove_stale_files(self.run_dir, ("attention", CHECKPOINTS)):
+            self.say(f"removed {stale.name}, left by a write that was interrupted")
         if not self.resume:
+            # Records of an attempt killed before its first checkpoint: this run starts over.
+            trim_metrics(self.run_dir / "metrics.jsonl", 0)
             save_config(self.cfg, self.run_dir / "config.yaml")
 
     def _load_data(self) -> None:
@@ -255,8 +265,24 @@ class Trainer:
     def _load_state(self) -> None:
         path = self.run_dir / LAST
         tensors, meta = load_tensors(path)
+        if meta.get("kind") != "training-state":
+            raise CheckpointError(
+                f"{path}: not a training state (kind {meta.get('kind')!r}); cannot resume from it"
+            )
         check_meta(self.meta, meta, str(path))
         load_weights(self.model, prefixed(tensors, "model"), str(path))
+        try:
+            self._restore_state(tensors, meta)
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise CheckpointError(f"{path}: malformed training state ({err!r})") from None
+        dropped = self.dist.is_main and trim_metrics(
+            self.run_dir / "metrics.jsonl", self.progress.step
+        )
+        if dropped:
+            self.say(f"dropped {dropped} metrics.jsonl records written after the checkpoint")
+        self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
+
+    def _restore_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         optim = meta["optimizer"]
         state: dict[int, dict] = {}
         for name, value in prefixed(tensors, "optim").items():
@@ -270,7 +296,6 @@ class Trainer:
         self.precision.load_state_dict(meta.get("precision", {}))
         self.progress = Progress(**meta["progress"])
         self._restore_rng(tensors)
-        self.say(f"resumed from {path} at step {self.progress.step} (epoch {self.progress.epoch})")
         self._adapt_to_world()
 
     def _restore_rng(self, tensors: dict[str, torch.Tensor]) -> None:
@@ -358,9 +383,16 @@ class Trainer:
             return None, int(tokens)
         self.optimizer.zero_grad(set_to_none=True)
         self.precision.backward(loss)
-        if self.cfg.train.clip_norm:
-            self.precision.unscale(self.optimizer)
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.clip_norm)
+        self.precision.unscale(self.optimizer)
+        # Without clipping the bound is infinite: the norm is still needed, the scale stays 1.
+        norm = torch.nn.utils.clip_grad_norm_(
+            self.model.parameters(), self.cfg.train.clip_norm or float("inf")
+        )
+        # A finite loss can still overflow its gradient. fp16's scaler skips such
+        # steps itself (and lowers its scale); other precisions skip them here.
+        if not torch.isfinite(norm) and self.precision.scaler is None:
+            self.optimizer.zero_grad(set_to_none=True)
+            return None, int(tokens)
         self.precision.step(self.optimizer)
         self.schedule.after_step()
         return mean, int(tokens)
@@ -563,14 +595,14 @@ class Trainer:
                         bar.update(int(p.train_seconds) - bar.n if timed else 1)
                         if loss_value is None:
                             bad_in_row += 1
-                            self.say(f"step {p.step}: loss is not finite; update skipped")
+                            self.say(f"step {p.step}: loss or gradient not finite; update skipped")
                             if bad_in_row >= t.max_bad_steps:
                                 raise AttnseqError(
-                                    f"{bad_in_row} non-finite losses in a row at step {p.step}; "
-                                    f"stopping (last good checkpoint kept in {self.run_dir}); "
+                                    f"{bad_in_row} non-finite losses or gradients in a row at "
+                                    f"step {p.step}; stopping (last good checkpoint kept in {self.run_dir}); "
                                     "lower train.lr or check the data"
                                 )
-                            reason = self._out_of_budget()
+                            reason = self._out_of_budget()  # a skipped step still counts
                             continue
                         bad_in_row = 0
                         p.train_tokens += tokens
