@@ -45,8 +45,11 @@ class SinusoidalPositions(nn.Module):
     def forward(self, length: int, offset: int = 0) -> Tensor:
         end = offset + length
         if end > self.table.size(0):
-            grown = max(end, 2 * self.table.size(0))
-            self.table = self._table(grown).to(self.table.device)
+            # Translation runs under inference mode, whose tensors autograd refuses:
+            # a table grown there must still serve the training steps after it.
+            with torch.inference_mode(False):
+                grown = max(end, 2 * self.table.size(0))
+                self.table = self._table(grown).to(self.table.device)
         return self.table[offset:end]
 
 

@@ -266,8 +266,9 @@ class DecoderLayer(nn.Module):
 class TransformerDecoder(nn.Module):
     """Causal self-attention, cross-attention to the source, feed-forward; cached steps.
 
-    Takes the same constructor arguments as the RNN decoders; ``summary_size``
-    and ``bridge`` are unused (a Transformer decoder starts from no state).
+    Built with the RNN decoders' arguments; ``summary_size`` and ``bridge``
+    arrive among ``rnn_only`` and are unused: a Transformer decoder starts
+    from no state, only from the source it attends to.
     """
 
     def __init__(
@@ -275,9 +276,8 @@ class TransformerDecoder(nn.Module):
         cfg: DecoderConfig,
         embedding: nn.Embedding,
         memory_size: int,
-        summary_size: int,
         readout_size: int,
-        bridge: bool,
+        **rnn_only: object,
     ):
         super().__init__()
         dim = embedding.embedding_dim

@@ -211,6 +211,11 @@ def test_sinusoidal_positions_any_length_and_offset():
     torch.testing.assert_close(positions(1, offset=150)[0], long[150])
     assert torch.equal(long[0], torch.tensor([0.0] * 4 + [1.0] * 4))
     assert positions.state_dict() == {}  # a function of the position: nothing to save
+    with torch.inference_mode():  # grown while translating (validation) ...
+        positions(500)
+    weights = torch.ones(500, 8, requires_grad=True)
+    (weights * positions(500)).sum().backward()  # ... it still serves training
+    torch.testing.assert_close(weights.grad, positions(500))
 
 
 def test_learned_positions_name_their_limit():
