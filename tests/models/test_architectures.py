@@ -284,6 +284,16 @@ def test_recipes_load_and_build(pair):
     assert sum(p.numel() for p in model.parameters()) > 1_000_000
 
 
+def test_rnn_baseline_recipe_is_a_fair_comparison():
+    """Same data, vocabulary and time budget as the Transformer recipe; only the model differs."""
+    rnn = load_config("configs/multi30k-en-de-rnn.yaml")
+    transformer = load_config("configs/multi30k-en-de-transformer.yaml")
+    assert rnn.data == transformer.data and rnn.tokenizer == transformer.tokenizer
+    assert rnn.train.max_minutes == transformer.train.max_minutes
+    assert rnn.train.batch_tokens == transformer.train.batch_tokens
+    assert (rnn.model.encoder.type, rnn.model.decoder.type) == ("rnn", "luong")
+
+
 # ------------------------------------------------------------------ learning
 
 
