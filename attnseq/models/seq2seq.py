@@ -62,7 +62,7 @@ class Seq2Seq(nn.Module):
         # Convolutional and Transformer parts bring their own initialisation: +-0.1
         # everywhere would, for one, zero their LayerNorms' gains.
         for module in self.modules():
-            if module is not self and hasattr(module, "init_parameters"):
+            if hasattr(module, "init_parameters"):
                 module.init_parameters()
         for module in self.modules():
             if isinstance(module, nn.Embedding) and module.padding_idx is not None:
