@@ -66,17 +66,23 @@ class TokenizerConfig:
 
 @dataclass
 class EncoderConfig:
-    type: Literal["rnn"] = "rnn"
+    type: Literal["rnn", "cnn", "transformer"] = "rnn"
     cell: Literal["gru", "lstm"] = "gru"
     hidden_size: int = 256
     layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.2
+    # cnn and transformer only (the rnn encoder ignores them):
+    kernel_size: int = 3
+    heads: int = 4
+    ff_size: int = 1024
+    positions: Literal["sinusoidal", "learned"] = "sinusoidal"
+    max_positions: int = 1024
 
 
 @dataclass
 class DecoderConfig:
-    type: Literal["luong", "bahdanau"] = "luong"
+    type: Literal["luong", "bahdanau", "transformer"] = "luong"
     cell: Literal["gru", "lstm"] = "gru"
     hidden_size: int = 512
     layers: int = 1
@@ -84,6 +90,11 @@ class DecoderConfig:
     attention_size: int = 256
     input_feeding: bool = False
     dropout: float = 0.2
+    # transformer only (the RNN decoders ignore them):
+    heads: int = 4
+    ff_size: int = 1024
+    positions: Literal["sinusoidal", "learned"] = "sinusoidal"
+    max_positions: int = 1024
 
 
 @dataclass
@@ -262,14 +273,60 @@ def _validate(cfg: Config) -> None:
             raise ConfigError(f"data.{name}: give src and tgt files, or one tsv file")
     if cfg.model.share_embeddings and not cfg.tokenizer.joint:
         raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
+    _validate_architectures(cfg)
     dec = cfg.model.decoder
-    if dec.attention == "dot" or dec.attention == "scaled_dot":
-        key_size = cfg.model.encoder.hidden_size * (2 if cfg.model.encoder.bidirectional else 1)
+    if dec.type != "transformer" and dec.attention in ("dot", "scaled_dot"):
+        key_size = encoder_output_size(cfg.model.encoder)
         if key_size != dec.hidden_size:
             raise ConfigError(
                 f"model.decoder.attention: {dec.attention} attention needs the encoder's output "
                 f"size ({key_size}) to equal model.decoder.hidden_size ({dec.hidden_size})"
             )
+
+
+def encoder_output_size(enc: EncoderConfig) -> int:
+    """Size of each source state the decoder attends over."""
+    if enc.type == "rnn":
+        return enc.hidden_size * (2 if enc.bidirectional else 1)
+    return enc.hidden_size
+
+
+def _validate_architectures(cfg: Config) -> None:
+    """Rules of the convolutional and Transformer encoders and the Transformer decoder."""
+    enc, dec = cfg.model.encoder, cfg.model.decoder
+    used = {
+        "cnn": ("kernel_size", "max_positions"),
+        "transformer": ("heads", "ff_size", "max_positions"),
+    }
+    parts = [("model.encoder", enc), ("model.decoder", dec)]
+    for key, part in [(k, p) for k, p in parts if p.type in used]:
+        for name in used[part.type]:
+            if getattr(part, name) <= 0:
+                raise ConfigError(f"{key}.{name}: must be positive, got {getattr(part, name)}")
+        if part.positions == "learned" and part.max_positions <= cfg.data.max_len + 1:
+            raise ConfigError(
+                f"{key}.max_positions: {part.max_positions} learned positions cannot hold "
+                f"training sentences of data.max_len={cfg.data.max_len} tokens plus EOS"
+            )
+        if part.type == "cnn" and part.kernel_size % 2 == 0:
+            raise ConfigError(
+                f"{key}.kernel_size: must be odd so each state is centred on its own "
+                f"position, got {part.kernel_size}"
+            )
+        if part.type == "transformer" and part.hidden_size != cfg.model.embed_dim:
+            raise ConfigError(
+                f"{key}.hidden_size: a Transformer's width is model.embed_dim "
+                f"({cfg.model.embed_dim}); got {part.hidden_size}"
+            )
+        if part.type == "transformer" and part.hidden_size % part.heads:
+            raise ConfigError(
+                f"{key}.heads: {part.heads} heads do not divide hidden_size {part.hidden_size}"
+            )
+    if dec.type == "transformer" and cfg.train.teacher_forcing < 1.0:
+        raise ConfigError(
+            "train.teacher_forcing: a Transformer decoder trains all positions at once "
+            "and supports only 1.0"
+        )
 
 
 # ------------------------------------------------------------------ public API

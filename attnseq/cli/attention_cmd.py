@@ -11,12 +11,24 @@ def register(subparsers) -> None:
         subparsers,
         "attention",
         "Translate one sentence and save its attention heatmap.",
-        'attnseq attention runs/fr-en "Je suis content." -o heatmap.png',
+        'attnseq attention runs/fr-en "Je suis content." -o heatmap.png\n'
+        '  attnseq attention runs/de-tf "a dog runs ." -o l0h2.png --layer 0 --head 2',
     )
     p.add_argument("run_dir")
     p.add_argument("text", help="the source sentence")
     p.add_argument("-o", "--output", required=True, help="output file (.png, .svg or .json)")
     p.add_argument("--format", choices=["png", "svg", "json"], help="default: from the file suffix")
+    p.add_argument(
+        "--layer",
+        type=int,
+        help="Transformer decoder: cross-attention of this layer (0 is the first, -1 the last; "
+        "default the last)",
+    )
+    p.add_argument(
+        "--head",
+        type=int,
+        help="Transformer decoder: this head alone (from 0) instead of the mean of all heads",
+    )
     add_search_options(p)
     p.set_defaults(func=run)
 
@@ -29,7 +41,12 @@ def run(args) -> int:
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
-    result = load(args.run_dir, quantize=args.quantize).translate(
+    translator = load(args.run_dir, quantize=args.quantize)
+    try:
+        shown = translator.model.select_attention(args.layer, args.head)
+    except ValueError as err:
+        raise AttnseqError(f"{args.run_dir}: {err}") from None
+    result = translator.translate(
         [args.text],
         beam=args.beam,
         max_len_ratio=args.max_len_ratio,
@@ -41,7 +58,7 @@ def run(args) -> int:
         result.out_tokens,
         result.attention.numpy(),
         fmt,
-        title=f"{result.source}\n{result.text}",
+        title=f"{result.source}\n{result.text}\n({shown})",
     )
     print(result.text)
     print(f"attention heatmap: {args.output}")

@@ -6,8 +6,19 @@ import torch
 from torch import Tensor, nn
 
 from attnseq.config import ModelConfig
-from attnseq.models.decoders import DECODERS, DecoderState
+from attnseq.models.conv_encoder import ConvEncoder
+from attnseq.models.decoders import DECODERS as RNN_DECODERS
+from attnseq.models.decoders import DecoderState
 from attnseq.models.encoders import EncoderOutput, RNNEncoder
+from attnseq.models.transformer import TransformerDecoder, TransformerEncoder
+
+# Any encoder works with any decoder: they meet only in ``EncoderOutput``.
+ENCODERS: dict[str, type[nn.Module]] = {
+    "rnn": RNNEncoder,
+    "cnn": ConvEncoder,
+    "transformer": TransformerEncoder,
+}
+DECODERS: dict[str, type[nn.Module]] = {**RNN_DECODERS, "transformer": TransformerDecoder}
 
 
 class Seq2Seq(nn.Module):
@@ -28,7 +39,7 @@ class Seq2Seq(nn.Module):
             tgt_embed = src_embed
         else:
             tgt_embed = nn.Embedding(tgt_vocab_size, cfg.embed_dim, padding_idx=pad_id)
-        self.encoder = RNNEncoder(cfg.encoder, src_embed)
+        self.encoder = ENCODERS[cfg.encoder.type](cfg.encoder, src_embed)
         readout_size = cfg.embed_dim if cfg.tie_embeddings else cfg.decoder.hidden_size
         self.decoder = DECODERS[cfg.decoder.type](
             cfg.decoder,
@@ -48,6 +59,11 @@ class Seq2Seq(nn.Module):
             # Uniform +-0.1, as in Luong et al. and OpenNMT: learns fast for RNNs.
             for param in self.parameters():
                 nn.init.uniform_(param, -self.cfg.init_scale, self.cfg.init_scale)
+        # Convolutional and Transformer parts bring their own initialisation: +-0.1
+        # everywhere would, for one, zero their LayerNorms' gains.
+        for module in self.modules():
+            if hasattr(module, "init_parameters"):
+                module.init_parameters()
         for module in self.modules():
             if isinstance(module, nn.Embedding) and module.padding_idx is not None:
                 with torch.no_grad():
@@ -58,6 +74,22 @@ class Seq2Seq(nn.Module):
 
     def init_state(self, enc: EncoderOutput) -> DecoderState:
         return self.decoder.init_state(enc)
+
+    def select_attention(self, layer: int | None = None, head: int | None = None) -> str:
+        """Choose the attention map that ``step`` and ``forward`` return; describe it.
+
+        A Transformer decoder has one cross-attention map per layer and head
+        (default: the last layer, averaged over heads); an RNN decoder has one.
+        """
+        select = getattr(self.decoder, "select_attention", None)
+        if select is not None:
+            return select(layer, head)
+        if layer not in (None, 0, -1) or head not in (None, 0, -1):
+            raise ValueError(
+                f"the {self.cfg.decoder.type} decoder has a single attention map "
+                "(one layer, one head); --layer and --head choose among a Transformer's"
+            )
+        return f"{self.cfg.decoder.attention} attention"
 
     def step(
         self, prev: Tensor, state: DecoderState, enc: EncoderOutput

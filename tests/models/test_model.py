@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import torch
 
-from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, TokenizerConfig
-from attnseq.data.batching import collate
-from attnseq.data.corpora import load_pairs
-from attnseq.data.tokenizers import EOS, PAD, encode, train_tokenizers
+from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig
+from attnseq.data.tokenizers import EOS, PAD
 from attnseq.models.seq2seq import Seq2Seq
-from attnseq.search.greedy import greedy_search
 
 SRC_V, TGT_V = 23, 19
 VARIANTS = [
@@ -130,58 +125,12 @@ def test_padding_embedding_rows_are_zero():
 # ------------------------------------------------------------------ overfit
 
 
-def _short_pairs(n: int = 200, max_words: int = 6) -> list[tuple[str, str]]:
-    pairs, seen = [], set()
-    for fr, en in load_pairs("tatoeba-fra-eng", "train", "fr", "en"):
-        if len(fr.split()) > max_words or len(en.split()) > max_words or fr in seen:
-            continue  # one target per source, or exact reproduction is impossible
-        seen.add(fr)
-        pairs.append((fr, en))
-        if len(pairs) == n:
-            break
-    return pairs
-
-
-@pytest.fixture
-def one_thread():
-    """Deterministic and fast on a busy machine: no intra-op thread contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_overfits_200_real_pairs(tmp_path, one_thread):
-    random.seed(0)
-    torch.manual_seed(0)
-    pairs = _short_pairs()
-    assert len(pairs) == 200
-    src_tok, tgt_tok = train_tokenizers(
-        TokenizerConfig(vocab_size=300), pairs, "fr", "en", tmp_path
-    )
-    examples = [(encode(src_tok, s), encode(tgt_tok, t)) for s, t in pairs]
-    assert all(s and t for s, t in examples)
-    vocab = len(src_tok.vocab)
+def test_overfits_200_real_pairs(overfit):
     cfg = ModelConfig(
         embed_dim=64,
         encoder=EncoderConfig(hidden_size=64, dropout=0.0),
         decoder=DecoderConfig(hidden_size=128, attention_size=64, dropout=0.0),
     )
-    model = Seq2Seq(cfg, vocab, len(tgt_tok.vocab))
-    batch = collate(examples, range(len(examples)))
-    optim = torch.optim.Adam(model.parameters(), lr=3e-3)
-    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD)
-    for _ in range(250):
-        logits, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
-        loss = loss_fn(logits.reshape(-1, logits.size(-1)), batch.tgt_out.reshape(-1))
-        optim.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optim.step()
-        if loss.item() < 0.05:
-            break
-    model.eval()
-    hyps = greedy_search(model, batch.src, batch.src_lengths)
-    exact = sum(h.tokens == t for h, (_, t) in zip(hyps, examples, strict=True))
-    assert exact >= 0.9 * len(examples), f"only {exact}/200 reproduced (loss {loss.item():.3f})"
-    assert all(EOS not in h.tokens for h in hyps)
+    result = overfit(cfg, lr=3e-3)
+    assert result.exact >= 180, f"only {result.exact}/200 reproduced (loss {result.loss:.3f})"
+    assert all(EOS not in h.tokens for h in result.hyps)
