@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attnseq.cli.common import add_command
-from attnseq.cli.translate_cmd import add_search_options
+from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 
 def register(subparsers) -> None:
@@ -29,12 +29,13 @@ def run(args) -> int:
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
-    result = load(args.run_dir).translate(
-        [args.text],
-        beam=args.beam,
-        max_len_ratio=args.max_len_ratio,
-        length_penalty=args.length_penalty,
-    )[0]
+    translator = load(args.run_dir)
+    if not translator.has_attention:
+        raise AttnseqError(
+            f"{args.run_dir}: this model has no attention (model.decoder.attention: none), "
+            "so there is no heatmap to draw"
+        )
+    result = translator.translate([args.text], **search_kwargs(args))[0]
     save_heatmap(
         args.output,
         result.src_tokens,

@@ -13,7 +13,7 @@ import sys
 
 from attnseq.errors import AttnseqError
 
-COMMANDS = ("train", "translate", "evaluate", "attention", "data")
+COMMANDS = ("train", "translate", "evaluate", "attention", "chat", "data")
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
