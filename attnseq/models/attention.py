@@ -21,7 +21,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-ATTENTION_KINDS = ("additive", "general", "dot", "scaled_dot", "none")
+ATTENTION_KINDS = ("additive", "general", "dot", "scaled_dot")
+NO_ATTENTION = "none"  # the baseline; not an attention kind, its weights are all zero
 
 
 class Attention(nn.Module):
@@ -127,6 +128,6 @@ def build_attention(kind: str, query_size: int, key_size: int, hidden_size: int)
                 f"{kind} attention needs equal query and key sizes, got {query_size} and {key_size}"
             )
         return DotAttention() if kind == "dot" else ScaledDotAttention(key_size)
-    if kind == "none":
+    if kind == NO_ATTENTION:
         return NoAttention()
     raise ValueError(f"unknown attention kind {kind!r}; choose one of {ATTENTION_KINDS}")
