@@ -250,7 +250,9 @@ def _validate(cfg: Config) -> None:
             raise ConfigError(f"data.{name}: give src and tgt files, or one tsv file")
     sep = cfg.data.turn_separator
     if not sep or any(ch.isspace() for ch in sep):
-        raise ConfigError(f"data.turn_separator: must be a non-empty word without spaces, got {sep!r}")
+        raise ConfigError(
+            f"data.turn_separator: must be a non-empty word without spaces, got {sep!r}"
+        )
     if cfg.model.share_embeddings and not cfg.tokenizer.joint:
         raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
     dec = cfg.model.decoder

@@ -34,8 +34,7 @@ class Chatbot:
         if translator.cfg.task != "chat":
             where = translator.run_dir or "this model"
             raise CheckpointError(
-                f"{where}: trained for task {translator.cfg.task!r}, not a chat model "
-                "(task: chat)"
+                f"{where}: trained for task {translator.cfg.task!r}, not a chat model (task: chat)"
             )
         self.translator = translator
         self.context_turns = translator.cfg.data.context_turns

@@ -47,7 +47,12 @@ _DAILYDIALOG_FILES = (
     "en_test_human.txt",
     "1k_part_data/dialogues_text_En.txt",
 )
-_TOPICAL_FILES = ("valid_freq.json.gz", "valid_rare.json.gz", "test_freq.json.gz", "test_rare.json.gz")
+_TOPICAL_FILES = (
+    "valid_freq.json.gz",
+    "valid_rare.json.gz",
+    "test_freq.json.gz",
+    "test_rare.json.gz",
+)
 _CHATTERBOT_DIR = "english"
 
 Pair = tuple[str, str]
@@ -173,9 +178,7 @@ def read_chatterbot(path: Path) -> list[Dialogue]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise DataError(
-            f"{path}{where}: invalid YAML ({getattr(err, 'problem', err)})"
-        ) from None
+        raise DataError(f"{path}{where}: invalid YAML ({getattr(err, 'problem', err)})") from None
     convs = data.get("conversations") if isinstance(data, dict) else None
     if not isinstance(convs, list):
         raise DataError(f"{path}: expected a 'conversations' list")

@@ -278,9 +278,7 @@ def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
         if meta["kind"] == "sentencepiece":
             path = _side_file(run_dir, side, meta["joint"], "spm.model")
             try:
-                result.append(
-                    SentencePieceTokenizer(path.read_bytes(), meta["lowercase"], symbols)
-                )
+                result.append(SentencePieceTokenizer(path.read_bytes(), meta["lowercase"], symbols))
             except (OSError, RuntimeError) as err:
                 raise CheckpointError(f"{path}: cannot load sentencepiece model ({err})") from None
         else:

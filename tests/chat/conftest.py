@@ -37,9 +37,17 @@ def baseline_run(tmp_path_factory) -> Path:
     """The same tiny chat model without attention."""
     out = tmp_path_factory.mktemp("chat") / "baseline"
     args = [
-        "train", TINY_CHAT, "--out", str(out), "--quiet",
-        "--set", "train.threads=1", "--set", "train.max_steps=10",
-        "--set", "model.decoder.attention=none",
+        "train",
+        TINY_CHAT,
+        "--out",
+        str(out),
+        "--quiet",
+        "--set",
+        "train.threads=1",
+        "--set",
+        "train.max_steps=10",
+        "--set",
+        "model.decoder.attention=none",
     ]
     assert main(args) == 0
     return out

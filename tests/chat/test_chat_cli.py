@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,7 +18,7 @@ from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.dialogue import dialogue_scores
 from attnseq.inference import Translator
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 
 def chat(run_dir, stdin: str, *args: str) -> subprocess.CompletedProcess:

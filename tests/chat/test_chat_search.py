@@ -35,8 +35,10 @@ def looping_model(seed: int, decoder: str = "luong") -> Seq2Seq:
 
 def batch(seed: int, n: int = 5):
     g = torch.Generator().manual_seed(seed)
-    srcs = [torch.randint(4, VOCAB, (int(k),), generator=g).tolist()
-            for k in torch.randint(2, 7, (n,), generator=g)]
+    srcs = [
+        torch.randint(4, VOCAB, (int(k),), generator=g).tolist()
+        for k in torch.randint(2, 7, (n,), generator=g)
+    ]
     return encode_sources(srcs)
 
 
@@ -129,7 +131,11 @@ def test_top_k_never_picks_outside_the_top_k(k):
     allowed = logits.topk(k, -1).indices
     for seed in range(5):
         results = sample_search(
-            model, src, lengths, Sampling(temperature=3.0, top_k=k, seed=seed), num_samples=8,
+            model,
+            src,
+            lengths,
+            Sampling(temperature=3.0, top_k=k, seed=seed),
+            num_samples=8,
             max_len=1,
         )
         for i, hyps in enumerate(results):

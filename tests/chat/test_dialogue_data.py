@@ -45,8 +45,11 @@ def test_dailydialog_text_is_detokenized(mirror):
     assert first.turns[:2] == ("Can you manage chopsticks?", "Why not? See.")
     assert all(" ," not in t and " ." not in t and "’" not in t for t in first.turns)
     # "it ’ s" (the 1k part's apostrophes) becomes "it's"
-    turns = [t for d in read_dailydialog(mirror / DD / "1k_part_data/dialogues_text_En.txt")
-             for t in d.turns]
+    turns = [
+        t
+        for d in read_dailydialog(mirror / DD / "1k_part_data/dialogues_text_En.txt")
+        for t in d.turns
+    ]
     assert any("don't" in t for t in turns)
     assert not any(" ' " in t or "’" in t for t in turns)
 
