@@ -49,15 +49,19 @@ def _read_lines(interactive: bool) -> Iterator[str]:
 
 
 def attention_lines(answer, top: int = 3) -> list[str]:
-    """Each answer token with the context tokens it attended to most."""
-    width = max(len(t) for t in answer.out_tokens)
+    """Each answer token with the context tokens it attended to most.
+
+    Sentencepiece's word-start mark is shown as a leading underscore, so
+    ``_the`` (a word) and ``re`` (the rest of one) stay distinguishable.
+    """
+    src = [t.replace("\u2581", "_") for t in answer.src_tokens]
+    out = [t.replace("\u2581", "_") for t in answer.out_tokens]
+    width = max(len(t) for t in out)
     lines = []
-    for token, row in zip(answer.out_tokens, answer.attention, strict=True):
-        k = min(top, row.numel())
-        weights, index = row.topk(k)
+    for token, row in zip(out, answer.attention, strict=True):
+        weights, index = row.topk(min(top, row.numel()))
         looked = "  ".join(
-            f"{answer.src_tokens[int(i)]} {float(w):.2f}"
-            for w, i in zip(weights, index, strict=True)
+            f"{src[int(i)]} {float(w):.2f}" for w, i in zip(weights, index, strict=True)
         )
         lines.append(f"  {token.ljust(width)}  <- {looked}")
     return lines
