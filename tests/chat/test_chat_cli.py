@@ -63,6 +63,9 @@ def test_reply_reads_the_last_turns(chat_run):
     assert bot.context(["a <sep> b"]) == "a b"
     with pytest.raises(AttnseqError):
         bot.context(["  "])
+    for bad in ({"no_repeat_ngram": -1}, {"max_len": 0}, {"sample": True, "top_p": 0.0}):
+        with pytest.raises(AttnseqError):
+            bot.reply(history, **bad)
 
 
 def test_long_context_keeps_its_last_tokens(chat_run):
