@@ -49,6 +49,10 @@ class DataConfig:
     max_len: int = 50
     max_train_pairs: int | None = None
     max_valid_pairs: int | None = 1000
+    # Chat: a response's source is its previous ``context_turns`` turns, joined by
+    # ``turn_separator`` (a single token in the vocabulary, never split into pieces).
+    context_turns: int = 1
+    turn_separator: str = "<sep>"
 
 
 @dataclass
@@ -86,7 +90,8 @@ class DecoderConfig:
     cell: Literal["gru", "lstm"] = "gru"
     hidden_size: int = 512
     layers: int = 1
-    attention: Literal["additive", "general", "dot", "scaled_dot"] = "general"
+    # "none" is the no-attention baseline: only the bridged initial state carries the source.
+    attention: Literal["additive", "general", "dot", "scaled_dot", "none"] = "general"
     attention_size: int = 256
     input_feeding: bool = False
     dropout: float = 0.2
@@ -239,6 +244,7 @@ def _validate(cfg: Config) -> None:
         "model.encoder.layers": cfg.model.encoder.layers,
         "model.decoder.hidden_size": cfg.model.decoder.hidden_size,
         "model.decoder.layers": cfg.model.decoder.layers,
+        "data.context_turns": cfg.data.context_turns,
         "train.batch_tokens": cfg.train.batch_tokens,
         "train.valid_every": cfg.train.valid_every,
         "train.lr": cfg.train.lr,
@@ -271,10 +277,20 @@ def _validate(cfg: Config) -> None:
         files = getattr(cfg.data, name)
         if files is not None and not files.tsv and not (files.src and files.tgt):
             raise ConfigError(f"data.{name}: give src and tgt files, or one tsv file")
+    sep = cfg.data.turn_separator
+    if not sep or any(ch.isspace() for ch in sep):
+        raise ConfigError(
+            f"data.turn_separator: must be a non-empty word without spaces, got {sep!r}"
+        )
     if cfg.model.share_embeddings and not cfg.tokenizer.joint:
         raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
     _validate_architectures(cfg)
     dec = cfg.model.decoder
+    if dec.attention == "none" and not cfg.model.bridge:
+        raise ConfigError(
+            "model.decoder.attention: none needs model.bridge: true, "
+            "otherwise the decoder never sees the source"
+        )
     if dec.type != "transformer" and dec.attention in ("dot", "scaled_dot"):
         key_size = encoder_output_size(cfg.model.encoder)
         if key_size != dec.hidden_size:

@@ -18,14 +18,16 @@ from torch import Tensor
 
 from attnseq.checkpoints import diff_dicts, fingerprint, load_tensors, load_weights
 from attnseq.config import Config, config_from_dict, read_yaml
+from attnseq.data.pipeline import fit_source
 from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
-from attnseq.errors import CheckpointError
+from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.paths import inside
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
+from attnseq.search.sampling import Sampling
 
 EOS_PIECE = SPECIALS[3]
 
@@ -137,6 +139,17 @@ class Translator:
         model = Ensemble([member.model for member in members])
         return cls(first.cfg, model, first.src_tok, first.tgt_tok, device, first.run_dir)
 
+    @property
+    def has_attention(self) -> bool:
+        """False for the no-attention baseline, whose attention rows are all zero."""
+        return self.cfg.model.decoder.attention != "none"
+
+    def encode_source(self, text: str) -> list[int]:
+        """Source ids as the model was trained on them: a chat context keeps its
+        last ``data.max_len`` tokens."""
+        ids = encode(self.src_tok, text)
+        return fit_source(ids, self.cfg.data.max_len) if self.cfg.task == "chat" else ids
+
     def _translation(self, source: str, src_ids: list[int], hyp: Hypothesis) -> Translation:
         out_tokens = self.tgt_tok.vocab.decode(hyp.tokens)
         if hyp.attention.size(0) > len(hyp.tokens):
@@ -159,10 +172,38 @@ class Translator:
         max_len_ratio: float = 2.0,
         length_penalty: float = 1.0,
         progress=None,
+        *,
+        min_len: int = 0,
+        no_repeat_ngram: int = 0,
+        max_len: int | None = None,
+        sample: bool = False,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        seed: int | None = None,
     ) -> list[Translation]:
-        """Translate sentences; each result carries its attention and n-best alternatives."""
+        """Translate sentences; each result carries its attention and n-best alternatives.
+
+        Beyond beam size and length penalty: ``no_repeat_ngram`` n blocks any
+        repeated n-gram in an output, ``min_len`` forbids shorter outputs,
+        ``max_len`` caps the output length (default: ``max_len_ratio`` times
+        the source; for a chat model ``data.max_len``, since an answer's length
+        does not follow its context's). ``sample=True`` draws ``nbest`` outputs instead of
+        searching, shaped by ``temperature``, ``top_k`` and ``top_p``, from a
+        generator seeded with ``seed``.
+        """
         texts = [texts] if isinstance(texts, str) else list(texts)
-        sources = [encode(self.src_tok, text) for text in texts]
+        sources = [self.encode_source(text) for text in texts]
+        if beam < 1 or nbest < 1 or (nbest > beam and not sample):
+            raise AttnseqError(f"nbest ({nbest}) must be between 1 and the beam size ({beam})")
+        if min_len < 0 or no_repeat_ngram < 0 or (max_len is not None and max_len < 1):
+            raise AttnseqError(
+                "min_len and no_repeat_ngram must be >= 0 and max_len >= 1, got "
+                f"{min_len}, {no_repeat_ngram}, {max_len}"
+            )
+        if max_len is None and self.cfg.task == "chat":
+            max_len = self.cfg.data.max_len
+        sampling = Sampling(temperature, top_k, top_p, seed) if sample else None
         with torch.inference_mode():
             found = decode_corpus(
                 self.model,
@@ -174,6 +215,10 @@ class Translator:
                 length_penalty,
                 self.device,
                 progress,
+                min_len=min_len,
+                no_repeat_ngram=no_repeat_ngram,
+                max_len=max_len,
+                sampling=sampling,
             )
         results = []
         for text, src_ids, hyps in zip(texts, sources, found, strict=False):

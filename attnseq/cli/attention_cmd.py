@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attnseq.cli.common import add_command
-from attnseq.cli.translate_cmd import add_search_options
+from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 
 def register(subparsers) -> None:
@@ -42,16 +42,16 @@ def run(args) -> int:
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
     translator = load(args.run_dir, quantize=args.quantize)
+    if not translator.has_attention:
+        raise AttnseqError(
+            f"{args.run_dir}: this model has no attention (model.decoder.attention: none), "
+            "so there is no heatmap to draw"
+        )
     try:
         shown = translator.model.select_attention(args.layer, args.head)
     except ValueError as err:
         raise AttnseqError(f"{args.run_dir}: {err}") from None
-    result = translator.translate(
-        [args.text],
-        beam=args.beam,
-        max_len_ratio=args.max_len_ratio,
-        length_penalty=args.length_penalty,
-    )[0]
+    result = translator.translate([args.text], **search_kwargs(args))[0]
     save_heatmap(
         args.output,
         result.src_tokens,

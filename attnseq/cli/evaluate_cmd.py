@@ -1,11 +1,15 @@
-"""``attnseq evaluate``: BLEU, chrF and perplexity of a run on a test set."""
+"""``attnseq evaluate``: BLEU, chrF and perplexity of a run on a test set.
+
+A chat run also gets the dialogue metrics of :mod:`attnseq.evaluation.dialogue`
+(distinct-1/2, average length, generic and repeated-3-gram shares).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from attnseq.cli.common import add_command
-from attnseq.cli.translate_cmd import add_search_options
+from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 
 def register(subparsers) -> None:
@@ -15,7 +19,8 @@ def register(subparsers) -> None:
         "Score a trained run: BLEU, chrF (sacrebleu) and perplexity.",
         "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
         "  attnseq evaluate runs/fr-en --src test.fr --ref test.en\n"
-        "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble",
+        "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble\n"
+        "  attnseq evaluate runs/chat --data dailydialog:test --no-repeat-ngram 3 --json m.json",
     )
     p.add_argument("run_dirs", nargs="+", help="run folder(s); several are decoded as an ensemble")
     source = p.add_mutually_exclusive_group(required=True)
@@ -35,6 +40,7 @@ def register(subparsers) -> None:
         help="also report BLEU on lowercased Moses-tokenized text (the WMT multimodal "
         "convention), against the data set's official tokenized references where it has them",
     )
+    p.add_argument("--json", metavar="PATH", help="also write all metrics to this JSON file")
     add_search_options(p)
     p.set_defaults(func=run)
 
@@ -85,39 +91,47 @@ def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
 
 
 def run(args) -> int:
+    import json
+
     from tqdm import tqdm
 
     from attnseq.atomic import atomic_write_text
     from attnseq.data.pipeline import encode_pairs
+    from attnseq.evaluation.dialogue import dialogue_scores
     from attnseq.evaluation.likelihood import corpus_nll
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
     translator = load(*args.run_dirs, quantize=args.quantize)
-    pairs = _pairs(args, translator.cfg)
+    cfg = translator.cfg
+    pairs = _pairs(args, cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
-        outputs = translator.translate(
-            [s for s, _ in pairs],
-            beam=args.beam,
-            batch_size=args.batch_size,
-            max_len_ratio=args.max_len_ratio,
-            length_penalty=args.length_penalty,
-            progress=bar,
-        )
+        outputs = translator.translate([s for s, _ in pairs], progress=bar, **search_kwargs(args))
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
-    encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None)
+    tail = cfg.data.max_len if cfg.task == "chat" else None
+    encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None, tail)
     nll, tokens = corpus_nll(translator.model, encoded.examples)
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
-    print(bleu(hyps, refs, args.tokenize, args.lowercase))
+    scores = [bleu(hyps, refs, args.tokenize, args.lowercase), chrf(hyps, refs)]
+    ppl = perplexity(nll, tokens)
+    metrics = {s.name: s.score for s in scores}
+    metrics.update(perplexity=ppl, sentences=len(pairs), reference_tokens=tokens)
+    for score in scores:
+        print(score)
     if args.tokenized:
         from attnseq.evaluation.metrics import moses_tokenized
 
-        tok_refs, where = _tokenized_refs(args, translator.cfg, refs)
-        tok_hyps = moses_tokenized(hyps, translator.cfg.data.tgt_lang)
-        print(f"{bleu(tok_hyps, tok_refs, 'none')}  [lowercased, Moses-tokenized; {where}]")
-    print(chrf(hyps, refs))
-    print(
-        f"perplexity = {perplexity(nll, tokens):.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)"
-    )
+        tok_refs, where = _tokenized_refs(args, cfg, refs)
+        tokenized = bleu(moses_tokenized(hyps, cfg.data.tgt_lang), tok_refs, "none")
+        metrics["BLEU_tokenized"] = tokenized.score
+        print(f"{tokenized}  [lowercased, Moses-tokenized; {where}]")
+    print(f"perplexity = {ppl:.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)")
+    if cfg.task == "chat":
+        dialogue = dialogue_scores(hyps)
+        metrics.update(dialogue.to_dict())
+        print("\n".join(dialogue.lines()))
+    if args.json:
+        metrics["search"] = search_kwargs(args)
+        atomic_write_text(Path(args.json), json.dumps(metrics, indent=2) + "\n")
     return 0

@@ -13,7 +13,7 @@ import sys
 
 from attnseq.errors import AttnseqError
 
-COMMANDS = ("train", "translate", "evaluate", "attention", "average", "serve", "data")
+COMMANDS = ("train", "translate", "evaluate", "attention", "average", "chat", "serve", "data")
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

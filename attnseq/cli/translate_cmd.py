@@ -7,7 +7,13 @@ import sys
 from attnseq.cli.common import add_command, input_sentences, split_run_dirs
 
 
-def add_search_options(p) -> None:
+def add_search_options(p, chat: bool = False) -> None:
+    """Search flags shared by every command that generates text.
+
+    ``chat`` switches two defaults to what suits conversation: trigram
+    blocking on, and output length capped at the model's ``data.max_len``
+    rather than tied to the input's length.
+    """
     p.add_argument("--beam", type=int, default=5, help="beam size; 1 is greedy (default 5)")
     p.add_argument("--batch-size", type=int, default=64, help="sentences per batch (default 64)")
     p.add_argument(
@@ -15,6 +21,13 @@ def add_search_options(p) -> None:
         type=float,
         default=2.0,
         help="longest output relative to the source length (default 2.0)",
+    )
+    p.add_argument(
+        "--max-len",
+        type=int,
+        default=None,
+        help="longest output in tokens, for every input (overrides --max-len-ratio"
+        + ("; default: the model's data.max_len)" if chat else ")"),
     )
     p.add_argument(
         "--length-penalty",
@@ -28,6 +41,52 @@ def add_search_options(p) -> None:
         help="int8 dynamic quantization of the weights: faster CPU decoding, BLEU within "
         "about half a point on rnn-base (docs/speed.md)",
     )
+    p.add_argument(
+        "--min-len", type=int, default=0, help="forbid ending before this many tokens (default 0)"
+    )
+    p.add_argument(
+        "--no-repeat-ngram",
+        type=int,
+        default=3 if chat else 0,
+        metavar="N",
+        help=f"never repeat an N-gram within one output; 0 is off (default {3 if chat else 0})",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="sample each word instead of beam search (see --temperature, --top-k, --top-p)",
+    )
+    p.add_argument(
+        "--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)"
+    )
+    p.add_argument(
+        "--top-k", type=int, default=0, help="sample among the K most likely words; 0 is off"
+    )
+    p.add_argument(
+        "--top-p",
+        type=float,
+        default=1.0,
+        help="nucleus sampling: the most likely words holding probability P (default 1.0, off)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed for reproducible sampling")
+
+
+def search_kwargs(args) -> dict:
+    """The keyword arguments of ``Translator.translate`` chosen on the command line."""
+    return {
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "max_len_ratio": args.max_len_ratio,
+        "max_len": args.max_len,
+        "length_penalty": args.length_penalty,
+        "min_len": args.min_len,
+        "no_repeat_ngram": args.no_repeat_ngram,
+        "sample": args.sample,
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "top_p": args.top_p,
+        "seed": args.seed,
+    }
 
 
 def register(subparsers) -> None:
@@ -47,7 +106,10 @@ def register(subparsers) -> None:
     )
     add_search_options(p)
     p.add_argument(
-        "--nbest", type=int, default=1, help="print the K best translations of each sentence"
+        "--nbest",
+        type=int,
+        default=1,
+        help="print the K best translations of each sentence (with --sample: K samples)",
     )
     p.set_defaults(func=run)
 
@@ -56,18 +118,11 @@ def run(args) -> int:
     from attnseq.errors import AttnseqError
     from attnseq.inference import load
 
-    if args.beam < 1 or args.nbest < 1 or args.nbest > args.beam:
+    if args.beam < 1 or args.nbest < 1 or (args.nbest > args.beam and not args.sample):
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
     run_dirs, texts = split_run_dirs(args.run_dir, args.texts)
     translator = load(*run_dirs, quantize=args.quantize)
-    results = translator.translate(
-        input_sentences(texts),
-        beam=args.beam,
-        nbest=args.nbest,
-        batch_size=args.batch_size,
-        max_len_ratio=args.max_len_ratio,
-        length_penalty=args.length_penalty,
-    )
+    results = translator.translate(input_sentences(texts), nbest=args.nbest, **search_kwargs(args))
     for i, result in enumerate(results):
         if args.nbest == 1:
             print(result.text)

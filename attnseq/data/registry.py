@@ -182,7 +182,8 @@ _SPECS = (
             "DailyDialog English dialogues (Li et al. 2017), one dialogue per line, "
             "turns separated by ' __eou__ ': a 2,991-dialogue subset distributed with "
             "XDailyDialog (dev 995, test 996, 1k part 1,000 with act, emotion and topic "
-            "labels), not DailyDialog's official split. Mirror only."
+            "labels), not DailyDialog's official split. attnseq pools the files and "
+            "splits them by dialogue (attnseq.data.dialogue). Mirror only."
         ),
         license="CC BY-NC-SA 4.0",
         attribution="Li et al. 2017, DailyDialog; subset from XDailyDialog",
@@ -198,7 +199,7 @@ _SPECS = (
             en_test_human.txt 575814 f5f74a02996ecc69f68ca9f3fdc07bb463f10b4b737e397bb66dca673d000bdf
             """
         ),
-        splits=("dev", "test", "1k"),
+        splits=("train", "valid", "test"),
         languages=("en",),
     ),
     DatasetSpec(
@@ -206,7 +207,8 @@ _SPECS = (
         description=(
             "Topical-Chat knowledge-grounded conversations, official JSON of the valid "
             "and test sets (frequent and rare topics): 2,156 conversations, 46,903 turns. "
-            "Gzipped for the mirror, so the conversation files are mirror only."
+            "Gzipped for the mirror, so the conversation files are mirror only. "
+            "attnseq pools them and splits by conversation id."
         ),
         license="CDLA-Sharing-1.0",
         attribution="Gopalakrishnan et al. 2019, Amazon Alexa AI",
@@ -222,7 +224,7 @@ _SPECS = (
             """,
             url_map=_topical_url,
         ),
-        splits=("valid_freq", "valid_rare", "test_freq", "test_rare"),
+        splits=("train", "valid", "test"),
         languages=("en",),
     ),
     DatasetSpec(
@@ -230,7 +232,8 @@ _SPECS = (
         description=(
             "English YAML files of chatterbot-corpus: 21 topics, about 2,400 "
             "question-answer pairs, partly templated. Upstream URLs follow the moving "
-            "master branch; the checksums pin the mirrored version."
+            "master branch; the checksums pin the mirrored version. attnseq splits "
+            "by opening turn, so a question and all its answers share a split."
         ),
         license="BSD-3-Clause",
         attribution="Gunther Cox and contributors, chatterbot-corpus",
@@ -265,7 +268,7 @@ _SPECS = (
                 "chatterbot_corpus/data/" + path
             ),
         ),
-        splits=("all",),
+        splits=("train", "valid", "test"),
         languages=("en",),
     ),
     DatasetSpec(

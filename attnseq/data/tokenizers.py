@@ -56,16 +56,22 @@ class Vocab:
 
     @classmethod
     def build(
-        cls, sentences: Iterable[list[str]], min_freq: int = 1, max_size: int | None = None
+        cls,
+        sentences: Iterable[list[str]],
+        min_freq: int = 1,
+        max_size: int | None = None,
+        symbols: Sequence[str] = (),
     ) -> Vocab:
+        """Most frequent tokens first; ``symbols`` always follow the specials."""
         counts = Counter(tok for sent in sentences for tok in sent)
+        reserved = [*SPECIALS, *(s for s in symbols if s not in SPECIALS)]
         ranked = sorted(
-            (t for t, c in counts.items() if c >= min_freq and t not in SPECIALS),
+            (t for t, c in counts.items() if c >= min_freq and t not in reserved),
             key=lambda t: (-counts[t], t),
         )
         if max_size is not None:
-            ranked = ranked[: max(0, max_size - len(SPECIALS))]
-        return cls([*SPECIALS, *ranked])
+            ranked = ranked[: max(0, max_size - len(reserved))]
+        return cls([*reserved, *ranked])
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, "\n".join(self.itos) + "\n")
@@ -95,27 +101,62 @@ def decode(tokenizer: Tokenizer, ids: Iterable[int]) -> str:
     return tokenizer.detokenize(pieces)
 
 
+class Symbols:
+    """Reserved words (a chat model's turn separator) kept whole as one token each.
+
+    Text is cut at every symbol and the pieces between are tokenized on their
+    own, so a symbol never merges with a neighbouring word and never costs a
+    stray word-boundary piece, whatever the tokenizer.
+    """
+
+    def __init__(self, symbols: Sequence[str] = ()):
+        self.items = tuple(symbols)
+        self._pattern = (
+            re.compile("(" + "|".join(re.escape(s) for s in self.items) + ")")
+            if self.items
+            else None
+        )
+
+    def tokenize(self, text: str, tokenize) -> list[str]:
+        if self._pattern is None:
+            return tokenize(text)
+        pieces: list[str] = []
+        for part in self._pattern.split(text):
+            if part in self.items:
+                pieces.append(part)
+            elif part.strip():
+                pieces.extend(tokenize(part.strip()))
+        return pieces
+
+
 class SentencePieceTokenizer:
-    def __init__(self, model_proto: bytes, lowercase: bool):
+    def __init__(self, model_proto: bytes, lowercase: bool, symbols: Sequence[str] = ()):
         self.processor = spm.SentencePieceProcessor(model_proto=model_proto)
         self.lowercase = lowercase
         self.vocab = Vocab(
             [self.processor.id_to_piece(i) for i in range(self.processor.get_piece_size())]
         )
+        self.symbols = Symbols(symbols)
+
+    def _pieces(self, text: str) -> list[str]:
+        return self.processor.encode(text.lower() if self.lowercase else text, out_type=str)
 
     def tokenize(self, text: str) -> list[str]:
         # A str may hold lone surrogates (undecodable argv bytes, JSON "\\ud800" escapes);
         # sentencepiece cannot take them, so they become U+FFFD like any undecodable byte.
         text = _LONE_SURROGATE.sub("\ufffd", text)
-        return self.processor.encode(text.lower() if self.lowercase else text, out_type=str)
+        return self.symbols.tokenize(text, self._pieces)
 
     def detokenize(self, pieces: Sequence[str]) -> str:
         return self.processor.decode_pieces(list(pieces))
 
     @staticmethod
-    def train(sentences: list[str], cfg: TokenizerConfig) -> bytes:
+    def train(sentences: list[str], cfg: TokenizerConfig, symbols: Sequence[str] = ()) -> bytes:
         model = io.BytesIO()
         text = [s.lower() for s in sentences] if cfg.lowercase else sentences
+        if symbols:  # seen as a whole piece, they must not shape the learnt pieces
+            pattern = re.compile("|".join(re.escape(s) for s in symbols))
+            text = [" ".join(pattern.sub(" ", s).split()) for s in text]
         spm.SentencePieceTrainer.train(
             sentence_iterator=iter(text),
             model_writer=model,
@@ -133,6 +174,7 @@ class SentencePieceTokenizer:
             unk_piece=SPECIALS[UNK],
             bos_piece=SPECIALS[BOS],
             eos_piece=SPECIALS[EOS],
+            user_defined_symbols=list(symbols),
             num_threads=2,
             minloglevel=2,
         )
@@ -142,11 +184,14 @@ class SentencePieceTokenizer:
 class WordTokenizer:
     """Moses tokenization (or whitespace for pre-tokenized text) and a word vocabulary."""
 
-    def __init__(self, vocab: Vocab, lang: str, moses: bool, lowercase: bool):
+    def __init__(
+        self, vocab: Vocab, lang: str, moses: bool, lowercase: bool, symbols: Sequence[str] = ()
+    ):
         self.vocab = vocab
         self.lang = lang
         self.moses = moses
         self.lowercase = lowercase
+        self.symbols = Symbols(symbols)
         if moses:
             from sacremoses import MosesDetokenizer, MosesTokenizer
 
@@ -154,6 +199,9 @@ class WordTokenizer:
             self._detok = MosesDetokenizer(lang=lang)
 
     def tokenize(self, text: str) -> list[str]:
+        return self.symbols.tokenize(text, self._words)
+
+    def _words(self, text: str) -> list[str]:
         text = text.lower() if self.lowercase else text
         if self.moses:
             return self._tok.tokenize(text, escape=False)
@@ -178,8 +226,13 @@ def train_tokenizers(
     src_lang: str,
     tgt_lang: str,
     run_dir: Path,
+    symbols: Sequence[str] = (),
 ) -> tuple[Tokenizer, Tokenizer]:
-    """Learn the tokenizers from training pairs and save them into ``run_dir``."""
+    """Learn the tokenizers from training pairs and save them into ``run_dir``.
+
+    ``symbols`` (a chat model's turn separator) become one token each, in
+    every vocabulary, whether or not the training text contains them.
+    """
     if not pairs:
         raise DataError("no training pairs to learn a vocabulary from")
     sides = {"src": [p[0] for p in pairs], "tgt": [p[1] for p in pairs]}
@@ -188,19 +241,22 @@ def train_tokenizers(
         groups = {"joint": sides["src"] + sides["tgt"]} if cfg.joint else sides
         for side, sentences in groups.items():
             atomic_write_bytes(
-                run_dir / f"{side}.spm.model", SentencePieceTokenizer.train(sentences, cfg)
+                run_dir / f"{side}.spm.model",
+                SentencePieceTokenizer.train(sentences, cfg, symbols),
             )
     else:
         tokenized = {
             side: [
-                WordTokenizer(Vocab(SPECIALS), langs[side], cfg.moses, cfg.lowercase).tokenize(s)
+                WordTokenizer(
+                    Vocab(SPECIALS), langs[side], cfg.moses, cfg.lowercase, symbols
+                ).tokenize(s)
                 for s in sents
             ]
             for side, sents in sides.items()
         }
         groups = {"joint": tokenized["src"] + tokenized["tgt"]} if cfg.joint else tokenized
         for side, sentences in groups.items():
-            vocab = Vocab.build(sentences, cfg.min_freq, cfg.vocab_size)
+            vocab = Vocab.build(sentences, cfg.min_freq, cfg.vocab_size, symbols)
             vocab.save(run_dir / f"{side}.vocab")
     meta = {
         "kind": cfg.kind,
@@ -209,6 +265,7 @@ def train_tokenizers(
         "moses": cfg.moses,
         "src_lang": src_lang,
         "tgt_lang": tgt_lang,
+        "symbols": list(symbols),
     }
     atomic_write_text(run_dir / META, json.dumps(meta, indent=2) + "\n")
     return load_tokenizers(run_dir)
@@ -252,11 +309,14 @@ def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
     """The run's two tokenizers; file names are fixed, never taken from tokenizer.json."""
     meta = _read_meta(inside(run_dir, META))
     result: list[Tokenizer] = []
+    symbols = meta.get("symbols", [])
+    if not isinstance(symbols, list) or not all(isinstance(x, str) for x in symbols):
+        raise CheckpointError(f"{run_dir / META}: field 'symbols' must be a list of strings")
     for side in ("src", "tgt"):
         if meta["kind"] == "sentencepiece":
             path = inside(run_dir, _side_file(Path(), side, meta["joint"], "spm.model"))
             try:
-                result.append(SentencePieceTokenizer(path.read_bytes(), meta["lowercase"]))
+                result.append(SentencePieceTokenizer(path.read_bytes(), meta["lowercase"], symbols))
             except (OSError, RuntimeError, DataError) as err:
                 raise CheckpointError(f"{path}: cannot load sentencepiece model ({err})") from None
         else:
@@ -268,5 +328,5 @@ def load_tokenizers(run_dir: Path) -> tuple[Tokenizer, Tokenizer]:
             except (OSError, UnicodeDecodeError, DataError) as err:
                 raise CheckpointError(f"{path}: cannot load vocabulary ({err})") from None
             lang = meta[f"{side}_lang"]
-            result.append(WordTokenizer(vocab, lang, meta["moses"], meta["lowercase"]))
+            result.append(WordTokenizer(vocab, lang, meta["moses"], meta["lowercase"], symbols))
     return result[0], result[1]

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 ATTENTION_KINDS = ("additive", "general", "dot", "scaled_dot")
+NO_ATTENTION = "none"  # the baseline; not an attention kind, its weights are all zero
 
 
 class Attention(nn.Module):
@@ -97,6 +98,25 @@ class ScaledDotAttention(DotAttention):
         self.scale = 1.0 / math.sqrt(size)
 
 
+class NoAttention(Attention):
+    """The no-attention baseline: a zero context and zero weights.
+
+    The decoder keeps its shape (so a baseline has the same layer sizes as
+    the attentional model it is compared with), but no information flows
+    from the source positions; only the bridged initial state carries the
+    source, as in Sutskever et al. (2014). Zero weights, not uniform ones, so
+    nothing downstream can mistake them for attention.
+    """
+
+    def forward(
+        self, query: Tensor, keys: Tensor, values: Tensor, mask: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        shape = query.shape[:-1]
+        context = values.new_zeros(*shape, values.size(-1))
+        weights = values.new_zeros(*shape, values.size(1))
+        return context, weights
+
+
 def build_attention(kind: str, query_size: int, key_size: int, hidden_size: int) -> Attention:
     if kind == "additive":
         return AdditiveAttention(query_size, key_size, hidden_size)
@@ -108,4 +128,6 @@ def build_attention(kind: str, query_size: int, key_size: int, hidden_size: int)
                 f"{kind} attention needs equal query and key sizes, got {query_size} and {key_size}"
             )
         return DotAttention() if kind == "dot" else ScaledDotAttention(key_size)
+    if kind == NO_ATTENTION:
+        return NoAttention()
     raise ValueError(f"unknown attention kind {kind!r}; choose one of {ATTENTION_KINDS}")

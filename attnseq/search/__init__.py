@@ -8,5 +8,6 @@ chose, so what is shown is what the model actually looked at.
 from attnseq.search.beam import beam_search
 from attnseq.search.greedy import greedy_search
 from attnseq.search.hypothesis import Hypothesis
+from attnseq.search.sampling import Sampling, sample_search
 
-__all__ = ["Hypothesis", "beam_search", "greedy_search"]
+__all__ = ["Hypothesis", "Sampling", "beam_search", "greedy_search", "sample_search"]

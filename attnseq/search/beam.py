@@ -1,4 +1,5 @@
-"""Batched beam search with length normalisation and n-best lists.
+"""Batched beam search with length normalisation, n-best lists, n-gram
+repetition blocking and a minimum length (see :mod:`attnseq.search.constraints`).
 
 All sentences of a batch search together as one ``[sentences * beam]`` batch
 through the model. A sentence leaves the batch as soon as it has ``beam``
@@ -13,6 +14,7 @@ import torch
 from torch import Tensor
 
 from attnseq.data.tokenizers import BOS, EOS
+from attnseq.search.constraints import constrain
 from attnseq.search.hypothesis import Hypothesis, max_lengths, trim
 
 
@@ -30,11 +32,16 @@ def beam_search(
     max_len_ratio: float = 2.0,
     length_penalty: float = 1.0,
     min_len: int = 0,
+    no_repeat_ngram: int = 0,
+    max_len: int | None = None,
 ) -> list[list[Hypothesis]]:
     """Return the ``nbest`` best hypotheses for every sentence, best first.
 
     ``length_penalty`` is the exponent alpha in ``score / length**alpha``;
-    0 ranks by raw log-probability, which favours short outputs.
+    0 ranks by raw log-probability, which favours short outputs. With
+    ``no_repeat_ngram`` n > 0 no hypothesis contains the same n words twice;
+    ``min_len`` forbids ending before that many words; ``max_len`` caps every
+    output at that many steps instead of ``max_len_ratio`` times the source.
     """
     if nbest > beam:
         raise ValueError(f"nbest ({nbest}) cannot exceed the beam size ({beam})")
@@ -43,7 +50,7 @@ def beam_search(
     enc = model.encode(src, src_lengths)
     enc = enc.index_select(torch.arange(n, device=device).repeat_interleave(k))
     state = model.init_state(enc)
-    limits = max_lengths(src_lengths, max_len_ratio).tolist()
+    limits = max_lengths(src_lengths, max_len_ratio, cap=max_len).tolist()
     src_lens = src_lengths.tolist()
 
     active = list(range(n))  # original sentence of each group still searching
@@ -57,9 +64,7 @@ def beam_search(
 
     for t in range(max(limits)):
         logits, state, attn = model.step(prev, state, enc)
-        logp = torch.log_softmax(logits.float(), -1)
-        if t < min_len:
-            logp[:, EOS] = float("-inf")
+        logp = constrain(torch.log_softmax(logits.float(), -1), seqs, t, min_len, no_repeat_ngram)
         groups, vocab = len(active), logp.size(-1)
         cand = (scores.unsqueeze(1) + logp).view(groups, k * vocab)
         top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=1)

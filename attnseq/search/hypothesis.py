@@ -16,8 +16,16 @@ class Hypothesis:
     normalized: float = 0.0  # score used for ranking (length-normalised in beam search)
 
 
-def max_lengths(src_lengths: Tensor, ratio: float, extra: int = 5) -> Tensor:
-    """Output length cap per sentence, relative to its source length."""
+def max_lengths(
+    src_lengths: Tensor, ratio: float, extra: int = 5, cap: int | None = None
+) -> Tensor:
+    """Output length cap per sentence: relative to its source length, or ``cap`` for all.
+
+    A fixed cap suits conversation, where an answer's length has little to do
+    with the length of what was said before.
+    """
+    if cap is not None:
+        return torch.full_like(src_lengths, cap)
     return (src_lengths.float() * ratio).long() + extra
 
 

@@ -152,6 +152,7 @@ class Trainer:
 
     def _load_data(self) -> None:
         data = self.cfg.data
+        chat = self.cfg.task == "chat"
         train_pairs, empty = load_split(data, "train", self.base_dir)
         if data.max_train_pairs is not None and len(train_pairs) > data.max_train_pairs:
             train_pairs = random.Random(self.cfg.train.seed).sample(
@@ -165,13 +166,20 @@ class Trainer:
                 f"learning {self.cfg.tokenizer.kind} vocabularies from {len(train_pairs):,} pairs"
             )
             self.src_tok, self.tgt_tok = train_tokenizers(
-                self.cfg.tokenizer, train_pairs, data.src_lang, data.tgt_lang, self.run_dir
+                self.cfg.tokenizer,
+                train_pairs,
+                data.src_lang,
+                data.tgt_lang,
+                self.run_dir,
+                symbols=[data.turn_separator] if chat else [],
             )
         self.dist.barrier()  # rank 0 has written the vocabularies that the others read
         if self.resume or not self.dist.is_main:
             self.src_tok, self.tgt_tok = load_tokenizers(self.run_dir)
-        self.train_data = encode_pairs(train_pairs, self.src_tok, self.tgt_tok, data.max_len)
-        self.valid_data = encode_pairs(valid_pairs, self.src_tok, self.tgt_tok, None)
+        # A chat context longer than max_len loses its oldest tokens rather than the pair.
+        tail = data.max_len if chat else None
+        self.train_data = encode_pairs(train_pairs, self.src_tok, self.tgt_tok, data.max_len, tail)
+        self.valid_data = encode_pairs(valid_pairs, self.src_tok, self.tgt_tok, None, tail)
         self.train_data.dropped_empty += empty
         self.valid_data.dropped_empty += valid_empty
         self._report_data("train", self.train_data)
@@ -429,7 +437,7 @@ class Trainer:
         }
         for out, ref in list(zip(outputs, refs, strict=False))[:3]:
             self.say(f"  src: {out.source}\n  ref: {ref}\n  out: {out.text}")
-        if outputs:
+        if outputs and translator.has_attention:
             first = outputs[0]
             save_heatmap(
                 self.run_dir / "attention" / f"step-{self.progress.step:07d}.png",
