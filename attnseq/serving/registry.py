@@ -27,6 +27,12 @@ def _load_translator(run_dir: Path) -> Any:
     return Translator.load(run_dir)
 
 
+def _load_chatbot(run_dir: Path) -> Any:
+    from attnseq.conversation import Chatbot
+
+    return Chatbot.load(run_dir)
+
+
 def _translate(engine: Any, texts: list[str], options: Hashable) -> Sequence[Any]:
     (beam,) = options
     return engine.translate(texts, beam=beam)
@@ -50,8 +56,8 @@ class Task:
 
 TASKS: dict[str, Task] = {
     "translation": Task(_translate, _load_translator),
-    # Chat and captioning models plug in here: Chatbot.load / Captioner.load.
-    "chat": Task(_reply, None),
+    "chat": Task(_reply, _load_chatbot),
+    # Captioning models plug in here: Captioner.load.
     "caption": Task(_caption, None),
 }
 

@@ -1,0 +1,31 @@
+"""A real chat model behind /v1/chat: the server keeps no state, the client sends the history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from serve_helpers import REPO, serve
+
+from attnseq.config import load_config
+from attnseq.conversation import Chatbot
+from attnseq.training.trainer import Trainer
+
+
+def test_chat_route_answers_with_attention_over_the_context(tmp_path: Path, mirror):
+    run = tmp_path / "chat"
+    overrides = ["train.max_steps=20", "train.valid_every=20", "train.threads=1"]
+    Trainer(load_config(REPO / "configs" / "tiny-chat.yaml", overrides), run, False).run()
+    history = ["Hello, how are you?", "Fine, thanks. And you?", "Where are you going?"]
+    expected = Chatbot.load(run).reply(history, beam=2)
+    with serve([f"bot={run}"], tmp_path / "server.log") as url:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            models = client.get("/v1/models").json()
+            answer = client.post("/v1/chat", json={"history": history, "beam": 2})
+    assert any(m["task"] == "chat" for m in models["models"])
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["reply"] == expected.text
+    assert body["src_tokens"] == expected.src_tokens
+    assert len(body["attention"]) == len(body["out_tokens"])
+    assert all(len(row) == len(body["src_tokens"]) for row in body["attention"])
