@@ -31,6 +31,8 @@ class FilesConfig:
     src: str | None = None
     tgt: str | None = None
     tsv: str | None = None
+    # Word alignments of the src/tgt lines (Pharaoh i-j, e.g. from eflomal): guided alignment.
+    align: str | None = None
 
 
 @dataclass
@@ -126,6 +128,8 @@ class TrainConfig:
     max_bad_steps: int = 5
     log_every: int = 50
     save_every: int | None = None
+    # Weight of the guided alignment loss (pulls attention towards data.train.align); 0 is off.
+    guided_alignment_weight: float = 0.0
 
 
 @dataclass
@@ -242,6 +246,7 @@ def _validate(cfg: Config) -> None:
         files = getattr(cfg.data, name)
         if files is not None and not files.tsv and not (files.src and files.tgt):
             raise ConfigError(f"data.{name}: give src and tgt files, or one tsv file")
+    _validate_guided_alignment(cfg)
     if cfg.model.share_embeddings and not cfg.tokenizer.joint:
         raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
     dec = cfg.model.decoder
@@ -252,6 +257,22 @@ def _validate(cfg: Config) -> None:
                 f"model.decoder.attention: {dec.attention} attention needs the encoder's output "
                 f"size ({key_size}) to equal model.decoder.hidden_size ({dec.hidden_size})"
             )
+
+
+def _validate_guided_alignment(cfg: Config) -> None:
+    weight = cfg.train.guided_alignment_weight
+    if weight < 0:
+        raise ConfigError(f"train.guided_alignment_weight: must be >= 0, got {weight}")
+    if cfg.data.valid is not None and cfg.data.valid.align:
+        raise ConfigError("data.valid.align: alignments guide training only; use data.train.align")
+    train = cfg.data.train
+    if train is not None and train.align and not (train.src and train.tgt):
+        raise ConfigError("data.train.align: needs data.train.src and data.train.tgt files")
+    if weight > 0 and (train is None or not train.align):
+        raise ConfigError(
+            "train.guided_alignment_weight: needs data.train.align, a Pharaoh file "
+            "aligning data.train.src with data.train.tgt"
+        )
 
 
 # ------------------------------------------------------------------ public API

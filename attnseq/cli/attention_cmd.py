@@ -17,6 +17,18 @@ def register(subparsers) -> None:
     p.add_argument("text", help="the source sentence")
     p.add_argument("-o", "--output", required=True, help="output file (.png, .svg or .json)")
     p.add_argument("--format", choices=["png", "svg", "json"], help="default: from the file suffix")
+    p.add_argument(
+        "--view",
+        choices=["pieces", "words"],
+        default="pieces",
+        help="the model's subword pieces (default) or words, pieces merged",
+    )
+    p.add_argument(
+        "--nbest",
+        type=int,
+        default=1,
+        help="draw the K best translations of the beam side by side (PNG or SVG)",
+    )
     add_search_options(p)
     p.set_defaults(func=run)
 
@@ -29,20 +41,41 @@ def run(args) -> int:
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
+    if not 1 <= args.nbest <= args.beam:
+        raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
     result = load(args.run_dir).translate(
         [args.text],
         beam=args.beam,
+        nbest=args.nbest,
         max_len_ratio=args.max_len_ratio,
         length_penalty=args.length_penalty,
     )[0]
-    save_heatmap(
-        args.output,
-        result.src_tokens,
-        result.out_tokens,
-        result.attention.numpy(),
-        fmt,
-        title=f"{result.source}\n{result.text}",
-    )
+    views = [_view(args.view, hyp) for hyp in [result, *result.alternatives]]
+    if args.nbest > 1:
+        if fmt == "json":
+            raise AttnseqError("--nbest draws side by side: use a .png or .svg output")
+        from attnseq.visualisation.alignment_plot import Panel, save_panels
+
+        panels = [
+            Panel(src, out, weights, f"#{k + 1} ({hyp.score:.3f})\n{hyp.text}")
+            for k, ((src, out, weights), hyp) in enumerate(
+                zip(views, [result, *result.alternatives], strict=True)
+            )
+        ]
+        save_panels(args.output, panels)
+    else:
+        src, out, weights = views[0]
+        save_heatmap(args.output, src, out, weights, fmt, title=f"{result.source}\n{result.text}")
     print(result.text)
     print(f"attention heatmap: {args.output}")
     return 0
+
+
+def _view(view: str, hyp):
+    """Columns, rows and weights of one hypothesis, in pieces or in words."""
+    weights = hyp.attention.numpy()
+    if view == "words":
+        from attnseq.word_alignment import word_view
+
+        return word_view(hyp.src_tokens, hyp.out_tokens, weights)
+    return hyp.src_tokens, hyp.out_tokens, weights

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from attnseq.cli.common import add_command
+from attnseq.cli.insight_options import add_insight_options, postprocess
 from attnseq.cli.translate_cmd import add_search_options
 
 
@@ -29,6 +30,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--lowercase", action="store_true", help="case-insensitive BLEU")
     add_search_options(p)
+    add_insight_options(p, explain=False)
     p.set_defaults(func=run)
 
 
@@ -70,6 +72,7 @@ def run(args) -> int:
             length_penalty=args.length_penalty,
             progress=bar,
         )
+    outputs = postprocess(args, translator, outputs)
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None)
     nll, tokens = corpus_nll(translator.model, encoded.examples)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from attnseq.cli.common import add_command, input_sentences
+from attnseq.cli.insight_options import add_insight_options, explanation, postprocess
 
 
 def add_search_options(p) -> None:
@@ -38,6 +39,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--nbest", type=int, default=1, help="print the K best translations of each sentence"
     )
+    add_insight_options(p)
     p.set_defaults(func=run)
 
 
@@ -56,11 +58,14 @@ def run(args) -> int:
         max_len_ratio=args.max_len_ratio,
         length_penalty=args.length_penalty,
     )
+    results = postprocess(args, translator, results)
     for i, result in enumerate(results):
         if args.nbest == 1:
             print(result.text)
         else:
             for hyp in [result, *result.alternatives]:
                 print(f"{i}\t{hyp.score:.4f}\t{hyp.text}")
+        if args.explain:
+            print("\n".join(explanation(result)))
     sys.stdout.flush()
     return 0

@@ -34,6 +34,7 @@ from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
+from attnseq.training.guided_alignment import GuidedAlignment
 from attnseq.training.optim import Schedule, build_optimizer
 from attnseq.visualisation.heatmap import save_heatmap
 
@@ -79,6 +80,7 @@ class Trainer:
         self.show_progress = show_progress
         self.base_dir = base_dir
         self.stop_signal: int | None = None
+        self.guide: GuidedAlignment | None = None
 
     # -- set-up ----------------------------------------------------------------
 
@@ -140,6 +142,17 @@ class Trainer:
                 "no validation pairs; give data.valid files or a data set with a valid split"
             )
         self.lengths = [(len(s), len(t)) for s, t in self.train_data.examples]
+        if self.cfg.train.guided_alignment_weight > 0 and data.train is not None:
+            self.guide = GuidedAlignment.build(
+                self.cfg.train.guided_alignment_weight,
+                data.train,
+                self.train_data.pairs,
+                self.train_data.examples,
+                self.src_tok,
+                self.tgt_tok,
+                self.base_dir,
+                self.say,
+            )
 
     def _report_data(self, name: str, data: Encoded) -> None:
         self.say(
@@ -218,7 +231,7 @@ class Trainer:
     # -- steps -------------------------------------------------------------------
 
     def _loss(self, batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, _ = self.model(
+        logits, attn = self.model(
             batch.src,
             batch.src_lengths,
             batch.tgt_in,
@@ -232,6 +245,8 @@ class Trainer:
         nll = (
             F.cross_entropy(flat, target, ignore_index=PAD, reduction="sum") if smoothing else loss
         )
+        if self.guide is not None and self.model.training:
+            loss = loss + self.guide.loss(attn, batch)
         return loss, nll.detach()
 
     def train_step(self, batch) -> float | None:
