@@ -122,8 +122,8 @@ def piece_words(pieces: Sequence[str], n_words: int) -> list[int] | None:
     first piece of each word with U+2581. When neither accounts for exactly
     ``n_words`` words (a tokenizer that split a word further), None.
     """
-    if len(pieces) == n_words:
-        return list(range(n_words))
+    if not any(piece.startswith("\u2581") for piece in pieces):
+        return list(range(n_words)) if len(pieces) == n_words else None
     index, result = -1, []
     for piece in pieces:
         if piece.startswith("\u2581") or index < 0:
