@@ -39,12 +39,14 @@ os.environ.setdefault("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets")
 
 from attnseq.data.alignments import (  # noqa: E402
     format_links,
+    read_gold,
     read_pharaoh,
     reverse_links,
 )
 from attnseq.data.corpora import load_pairs  # noqa: E402
 from attnseq.data.readers import read_lines  # noqa: E402
 from attnseq.data.registry import prepare as prepare_dataset  # noqa: E402
+from attnseq.evaluation.alignment import alignment_scores  # noqa: E402
 from attnseq.word_alignment import symmetrize  # noqa: E402
 
 WPT = "wpt03-enfr"
@@ -130,9 +132,10 @@ def prepare(work: Path, iterations: int | None) -> None:
     _write(work / "train.fr", fr)
     _write(work / "wpt03.en", wpt_en)
     _write(work / "wpt03.fr", wpt_fr)
-    valid = load_pairs("tatoeba-fra-eng", "valid", "en", "fr")
-    _write(work / "valid.en", [normalise_en(s, en_tok) for s, _ in valid])
-    _write(work / "valid.fr", [normalise_fr(t, fr_tok) for _, t in valid])
+    for split in ("valid", "test"):
+        pairs = load_pairs("tatoeba-fra-eng", split, "en", "fr")
+        _write(work / f"{split}.en", [normalise_en(s, en_tok) for s, _ in pairs])
+        _write(work / f"{split}.fr", [normalise_fr(t, fr_tok) for _, t in pairs])
     print(f"training text: {len(en):,} pairs (the last {len(wpt_en)} are WPT03) in {work}")
     run_eflomal(work, iterations)
 
@@ -161,15 +164,133 @@ def run_eflomal(work: Path, iterations: int | None) -> None:
     print(f"eflomal: {len(fwd):,} pairs aligned both ways in {seconds:.0f} s")
 
 
+def _scores(hyps, gold) -> dict:
+    scores = alignment_scores(hyps, gold)
+    return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall}
+
+
+def eflomal_rows(work: Path, gold) -> list[dict]:
+    n = len(gold)
+    fwd = read_pharaoh(work / "eflomal.fwd")[-n:]
+    rev = read_pharaoh(work / "eflomal.rev")[-n:]
+    rows = [
+        {"system": "eflomal", "direction": "en-fr", **_scores(fwd, gold)},
+        {"system": "eflomal", "direction": "fr-en", **_scores(rev, gold)},
+    ]
+    for heuristic in HEURISTICS:
+        links = [symmetrize(f, r, heuristic) for f, r in zip(fwd, rev, strict=True)]
+        rows.append({"system": "eflomal", "direction": heuristic, **_scores(links, gold)})
+    return rows
+
+
+def attention_rows(
+    name: str, forward: Path, backward: Path | None, work: Path, gold, position: str
+) -> list[dict]:
+    from attnseq.aligner import Aligner
+
+    en = read_lines(work / "wpt03.en")
+    fr = read_lines(work / "wpt03.fr")
+    system = f"attention, {name} ({position})"
+    fwd = Aligner.load(forward, lowercase=True, position=position).align(en, fr)
+    rows = [{"system": system, "direction": "en-fr", **_scores(fwd, gold)}]
+    if backward is not None:
+        back = Aligner.load(backward, lowercase=True, position=position).align(fr, en)
+        rev = [reverse_links(links) for links in back]
+        rows.append({"system": system, "direction": "fr-en", **_scores(rev, gold)})
+        for heuristic in HEURISTICS:
+            links = [symmetrize(f, r, heuristic) for f, r in zip(fwd, rev, strict=True)]
+            rows.append({"system": system, "direction": heuristic, **_scores(links, gold)})
+    return rows
+
+
+def bleu_row(name: str, run: Path, work: Path, src: str, tgt: str, limit: int | None) -> dict:
+    """BLEU of a run on the Tatoeba test split, normalised as the training text."""
+    from attnseq.evaluation.metrics import bleu
+    from attnseq.inference import load
+
+    sources = read_lines(work / f"test.{src}")[:limit]
+    refs = read_lines(work / f"test.{tgt}")[:limit]
+    started = time.perf_counter()
+    hyps = [t.text for t in load(run).translate(sources, beam=5)]
+    meta = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    return {
+        "run": name,
+        "direction": f"{src}-{tgt}",
+        "bleu": bleu(hyps, refs).score,
+        "sentences": len(sources),
+        "steps": meta["step"],
+        "train_minutes": meta["train_seconds"] / 60,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+HEURISTICS = ("intersect", "grow-diag", "grow-diag-final-and")
+
+
+def markdown(rows: list[dict], bleu_rows: list[dict]) -> str:
+    lines = [
+        "| system | direction | AER % | precision % | recall % |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['system']} | {r['direction']} | {100 * r['aer']:.1f} | "
+            f"{100 * r['precision']:.1f} | {100 * r['recall']:.1f} |"
+        )
+    if bleu_rows:
+        lines += [
+            "",
+            "| run | direction | steps | training min | BLEU (Tatoeba test, beam 5) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for b in bleu_rows:
+            lines.append(
+                f"| {b['run']} | {b['direction']} | {b['steps']:,} | {b['train_minutes']:.0f} | {b['bleu']:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def report(
+    work: Path, pairs: list[list[str]], positions: list[str], bleu_limit: int | None
+) -> None:
+    gold = read_gold(wpt_files()["gold"])
+    rows = eflomal_rows(work, gold)
+    bleu_rows = []
+    for name, forward, backward in pairs:
+        for position in positions:
+            rows += attention_rows(name, Path(forward), Path(backward), work, gold, position)
+        bleu_rows.append(bleu_row(name, Path(forward), work, "en", "fr", bleu_limit))
+        bleu_rows.append(bleu_row(name, Path(backward), work, "fr", "en", bleu_limit))
+    table = markdown(rows, bleu_rows)
+    print(table)
+    (work / "report.md").write_text(table, encoding="utf-8")
+    (work / "report.json").write_text(json.dumps({"aer": rows, "bleu": bleu_rows}, indent=1) + "\n")
+    print(f"written: {work / 'report.md'}, {work / 'report.json'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
     p = sub.add_parser("prepare", help="training text and eflomal alignments")
     p.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     p.add_argument("--iterations", type=int, help="eflomal iterations (default: its own choice)")
+    r = sub.add_parser("report", help="AER of eflomal and of the attention of trained runs")
+    r.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
+    r.add_argument(
+        "--pair",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "EN_FR_RUN", "FR_EN_RUN"),
+        help="a name and the two run folders of one kind of model",
+    )
+    r.add_argument("--positions", nargs="+", default=["predict", "read"])
+    r.add_argument("--bleu-sentences", type=int, help="translate only this many test sentences")
     args = parser.parse_args(argv)
     if args.step == "prepare":
         prepare(args.work, args.iterations)
+    else:
+        report(args.work, args.pair, args.positions, args.bleu_sentences)
     return 0
 
 

@@ -17,8 +17,8 @@ from attnseq.data.alignments import (
     read_pharaoh,
     reverse_links,
 )
-from attnseq.evaluation.alignment import alignment_scores
 from attnseq.errors import DataError
+from attnseq.evaluation.alignment import alignment_scores
 
 
 @pytest.fixture(scope="module")
