@@ -103,7 +103,7 @@ def test_loss_pulls_attention_to_the_links(run_dir, wpt, tmp_path):
         batch, torch.Size((len(examples), batch.tgt_out.size(1), batch.src.size(1)))
     )
     sums = targets.sum(-1)
-    assert torch.all((sums - 1).abs() < 1e-6) | (sums == 0)
+    assert torch.all(((sums - 1).abs() < 1e-6) | (sums == 0))
     for b, (src, tgt) in enumerate(examples):
         assert targets[b, len(tgt), len(src)] == 1.0  # end of sentence reads end of sentence
 
