@@ -43,8 +43,21 @@ def postprocess(args, translator, results: Sequence) -> list:
     return replaced
 
 
+def _stats(result):
+    from attnseq.evaluation.attention_stats import sentence_stats
+
+    return sentence_stats(result.src_tokens, result.out_tokens, result.attention.numpy())
+
+
 def explanation(result) -> list[str]:
     """Lines of attention statistics for one translation."""
-    from attnseq.evaluation.attention_stats import explain, sentence_stats
+    from attnseq.evaluation.attention_stats import explain
 
-    return explain(sentence_stats(result.src_tokens, result.out_tokens, result.attention.numpy()))
+    return explain(_stats(result))
+
+
+def corpus_summary(results: Sequence) -> str:
+    """One line of attention statistics over all translations."""
+    from attnseq.evaluation.attention_stats import corpus_stats
+
+    return str(corpus_stats([_stats(r) for r in results]))

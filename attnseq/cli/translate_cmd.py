@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 
 from attnseq.cli.common import add_command, input_sentences
-from attnseq.cli.insight_options import add_insight_options, explanation, postprocess
+from attnseq.cli.insight_options import (
+    add_insight_options,
+    corpus_summary,
+    explanation,
+    postprocess,
+)
 
 
 def add_search_options(p) -> None:
@@ -67,5 +72,7 @@ def run(args) -> int:
                 print(f"{i}\t{hyp.score:.4f}\t{hyp.text}")
         if args.explain:
             print("\n".join(explanation(result)))
+    if args.explain and len(results) > 1:
+        print(corpus_summary(results), file=sys.stderr)
     sys.stdout.flush()
     return 0

@@ -96,9 +96,11 @@ def test_statistics_flag_omission_and_repetition():
 
 
 def test_translate_explain_and_replace_unk(run_dir, capsys):
-    assert main(["translate", str(run_dir), "I am happy .", "--beam", "2", "--explain"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    assert main(["translate", str(run_dir), "I am happy .", "It is cold .", "--explain"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
     assert lines[1].startswith("  entropy ") and "coverage i:" in lines[1]
+    assert "2 sentences: attention entropy" in captured.err
     assert main(["translate", str(run_dir), "I am happy .", "--dict", "x"]) == 2
     assert "--dict is used by --replace-unk" in capsys.readouterr().err
     assert main(["translate", str(run_dir), "I am happy 1984 .", "--replace-unk"]) == 0
