@@ -32,6 +32,8 @@ class FilesConfig:
     src: str | None = None
     tgt: str | None = None
     tsv: str | None = None
+    # Word alignments of the src/tgt lines (Pharaoh i-j, e.g. from eflomal): guided alignment.
+    align: str | None = None
 
 
 @dataclass
@@ -151,6 +153,8 @@ class TrainConfig:
     log_every: int = 50
     save_every: int | None = None
     keep_checkpoints: int = 0  # weights of the last N validations, for `attnseq average`
+    # Weight of the guided alignment loss (pulls attention towards data.train.align); 0 is off.
+    guided_alignment_weight: float = 0.0
 
 
 @dataclass
@@ -282,6 +286,7 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(
             f"data.turn_separator: must be a non-empty word without spaces, got {sep!r}"
         )
+    _validate_guided_alignment(cfg)
     if cfg.model.share_embeddings and not cfg.tokenizer.joint:
         raise ConfigError("model.share_embeddings: needs tokenizer.joint: true (one vocabulary)")
     _validate_architectures(cfg)
@@ -342,6 +347,22 @@ def _validate_architectures(cfg: Config) -> None:
         raise ConfigError(
             "train.teacher_forcing: a Transformer decoder trains all positions at once "
             "and supports only 1.0"
+        )
+
+
+def _validate_guided_alignment(cfg: Config) -> None:
+    weight = cfg.train.guided_alignment_weight
+    if weight < 0:
+        raise ConfigError(f"train.guided_alignment_weight: must be >= 0, got {weight}")
+    if cfg.data.valid is not None and cfg.data.valid.align:
+        raise ConfigError("data.valid.align: alignments guide training only; use data.train.align")
+    train = cfg.data.train
+    if train is not None and train.align and not (train.src and train.tgt):
+        raise ConfigError("data.train.align: needs data.train.src and data.train.tgt files")
+    if weight > 0 and (train is None or not train.align):
+        raise ConfigError(
+            "train.guided_alignment_weight: needs data.train.align, a Pharaoh file "
+            "aligning data.train.src with data.train.tgt"
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from attnseq.cli.common import add_command
+from attnseq.cli.insight_options import add_insight_options, postprocess
 from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 
@@ -42,6 +43,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--json", metavar="PATH", help="also write all metrics to this JSON file")
     add_search_options(p)
+    add_insight_options(p, explain=False)
     p.set_defaults(func=run)
 
 
@@ -107,6 +109,7 @@ def run(args) -> int:
     pairs = _pairs(args, cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
         outputs = translator.translate([s for s, _ in pairs], progress=bar, **search_kwargs(args))
+    outputs = postprocess(args, translator, outputs)
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     tail = cfg.data.max_len if cfg.task == "chat" else None
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None, tail)

@@ -13,7 +13,18 @@ import sys
 
 from attnseq.errors import AttnseqError
 
-COMMANDS = ("train", "translate", "evaluate", "attention", "average", "chat", "serve", "data")
+COMMANDS = (
+    "train",
+    "translate",
+    "evaluate",
+    "attention",
+    "average",
+    "chat",
+    "serve",
+    "align",
+    "evaluate-alignment",
+    "data",
+)
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -30,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"attnseq.cli.{name}_cmd").register(sub)
+        importlib.import_module(f"attnseq.cli.{name.replace('-', '_')}_cmd").register(sub)
     return parser
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 import sys
 
 from attnseq.cli.common import add_command, input_sentences, split_run_dirs
+from attnseq.cli.insight_options import (
+    add_insight_options,
+    corpus_summary,
+    explanation,
+    postprocess,
+)
 
 
 def add_search_options(p, chat: bool = False) -> None:
@@ -111,6 +117,7 @@ def register(subparsers) -> None:
         default=1,
         help="print the K best translations of each sentence (with --sample: K samples)",
     )
+    add_insight_options(p)
     p.set_defaults(func=run)
 
 
@@ -123,11 +130,16 @@ def run(args) -> int:
     run_dirs, texts = split_run_dirs(args.run_dir, args.texts)
     translator = load(*run_dirs, quantize=args.quantize)
     results = translator.translate(input_sentences(texts), nbest=args.nbest, **search_kwargs(args))
+    results = postprocess(args, translator, results)
     for i, result in enumerate(results):
         if args.nbest == 1:
             print(result.text)
         else:
             for hyp in [result, *result.alternatives]:
                 print(f"{i}\t{hyp.score:.4f}\t{hyp.text}")
+        if args.explain:
+            print("\n".join(explanation(result)))
+    if args.explain and len(results) > 1:
+        print(corpus_summary(results), file=sys.stderr)
     sys.stdout.flush()
     return 0

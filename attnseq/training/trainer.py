@@ -45,6 +45,7 @@ from attnseq.inference import Translator, build_model, check_meta, model_meta
 from attnseq.training.averaging import CHECKPOINTS, prune_checkpoints, step_checkpoint
 from attnseq.training.device import choose_device
 from attnseq.training.distributed import DistContext
+from attnseq.training.guided_alignment import GuidedAlignment
 from attnseq.training.optim import Schedule, build_optimizer, lr_factor
 from attnseq.training.precision import Precision
 from attnseq.training.recovery import remove_stale_files, trim_metrics
@@ -103,6 +104,7 @@ class Trainer:
         self.base_dir = base_dir
         self.stop_signal: int | None = None  # set by the signal handler, at any moment
         self.agreed_signal: int | None = None  # what all processes saw, at step boundaries
+        self.guide: GuidedAlignment | None = None
 
     # -- set-up ----------------------------------------------------------------
 
@@ -193,6 +195,17 @@ class Trainer:
                 "no validation pairs; give data.valid files or a data set with a valid split"
             )
         self.lengths = [(len(s), len(t)) for s, t in self.train_data.examples]
+        if self.cfg.train.guided_alignment_weight > 0 and data.train is not None:
+            self.guide = GuidedAlignment.build(
+                self.cfg.train.guided_alignment_weight,
+                data.train,
+                self.train_data.pairs,
+                self.train_data.examples,
+                self.src_tok,
+                self.tgt_tok,
+                self.base_dir,
+                self.say,
+            )
 
     def _report_data(self, name: str, data: Encoded) -> None:
         self.say(
@@ -347,7 +360,7 @@ class Trainer:
     # -- steps -------------------------------------------------------------------
 
     def _loss(self, batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, _ = self.net(
+        logits, attn = self.net(
             batch.src,
             batch.src_lengths,
             batch.tgt_in,
@@ -361,6 +374,8 @@ class Trainer:
         nll = (
             F.cross_entropy(flat, target, ignore_index=PAD, reduction="sum") if smoothing else loss
         )
+        if self.guide is not None and self.model.training:
+            loss = loss + self.guide.loss(attn, batch)
         return loss, nll.detach()
 
     def train_step(self, batch: Batch, weight: float = 1.0) -> tuple[float | None, int]:

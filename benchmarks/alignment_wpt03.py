@@ -1,0 +1,321 @@
+"""Word alignment on the English-French WPT 2003 test set: attnseq's attention vs eflomal.
+
+Three steps, each a subcommand (run from the repository root)::
+
+    python3 benchmarks/alignment_wpt03.py prepare --work runs/wpt03
+    attnseq train configs/wpt03-en-fr.yaml --out runs/wpt03/en-fr          # and the others
+    python3 benchmarks/alignment_wpt03.py report --work runs/wpt03 \\
+        --pair plain runs/wpt03/en-fr runs/wpt03/fr-en \\
+        --pair guided runs/wpt03/en-fr-guided runs/wpt03/fr-en-guided
+
+``prepare`` builds the training text and runs eflomal on it; ``report``
+aligns the 447 gold pairs with every run and prints (and saves as JSON and
+Markdown) one table of AER, precision and recall.
+
+The training text (the same for eflomal and our models, see docs/results.md):
+Tatoeba fra-eng train (140,048 pairs), Multi30k task 1 train en-fr (29,000)
+and the 447 WPT03 test pairs themselves, as unsupervised aligners are
+conventionally run on the text they align. There is no Hansards training
+text in the mirror. Everything is lowercased and tokenized the way the WPT03
+files are: Moses tokenization, hyphens split off, French elisions and
+contractions written out (``l'`` -> ``le``, ``du`` -> ``de le``, ``aux`` ->
+``à les``) and English ``n't`` -> ``not``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+# The project's machines have no internet: read the local mirror unless told otherwise.
+os.environ.setdefault("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets"))
+
+from attnseq.data.alignments import (  # noqa: E402
+    format_links,
+    read_gold,
+    read_pharaoh,
+    reverse_links,
+)
+from attnseq.data.corpora import load_pairs  # noqa: E402
+from attnseq.data.readers import read_lines  # noqa: E402
+from attnseq.data.registry import prepare as prepare_dataset  # noqa: E402
+from attnseq.evaluation.alignment import alignment_scores  # noqa: E402
+from attnseq.word_alignment import symmetrize  # noqa: E402
+
+WPT = "wpt03-enfr"
+FR_ELISIONS = {
+    "l'": "le",
+    "d'": "de",
+    "n'": "ne",
+    "j'": "je",
+    "qu'": "que",
+    "s'": "se",
+    "c'": "ce",
+    "m'": "me",
+    "t'": "te",
+    "jusqu'": "jusque",
+    "lorsqu'": "lorsque",
+    "puisqu'": "puisque",
+    "quoiqu'": "quoique",
+}
+FR_CONTRACTIONS = {"du": "de le", "des": "de les", "au": "à le", "aux": "à les"}
+EN_CLITICS = {"'m": "am", "'re": "are", "'ve": "have", "'ll": "will", "'d": "would"}
+EN_NEGATIONS = {"can": "can", "won": "will", "don": "do", "doesn": "does", "didn": "did"}
+
+
+def _moses(lang: str):
+    from sacremoses import MosesTokenizer
+
+    return MosesTokenizer(lang=lang)
+
+
+def normalise_fr(text: str, tok) -> str:
+    """French as the WPT03 files write it (lowercased, elisions and contractions written out)."""
+    text = re.sub(r"(\w)-(\w)", r"\1 - \2", text.replace("\u2019", "'").lower())
+    words = []
+    for word in tok.tokenize(text, escape=False):
+        words.append(FR_ELISIONS.get(word, FR_CONTRACTIONS.get(word, word)))
+    return " ".join(words)
+
+
+def normalise_en(text: str, tok) -> str:
+    """English as the WPT03 files write it (lowercased, ``n't`` written as ``not``)."""
+    text = re.sub(r"(\w)-(\w)", r"\1 - \2", text.replace("\u2019", "'").lower())
+    words: list[str] = []
+    for word in tok.tokenize(text, escape=False):
+        if word == "'t" and words and words[-1].endswith("n"):
+            prev = words.pop()
+            words += [EN_NEGATIONS.get(prev, prev[:-1]), "not"]
+        else:
+            words.append(EN_CLITICS.get(word, word))
+    return " ".join(words)
+
+
+def wpt_files(mirror: str | None = None) -> dict[str, Path]:
+    folder = prepare_dataset(WPT, mirror=mirror, progress=False)
+    return {"en": folder / "enfr.src", "fr": folder / "enfr.tgt", "gold": folder / "enfr.talp"}
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def prepare(work: Path, iterations: int | None) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    en_tok, fr_tok = _moses("en"), _moses("fr")
+    corpora = {
+        "tatoeba": load_pairs("tatoeba-fra-eng", "train", "en", "fr"),
+        "multi30k": load_pairs("multi30k", "train", "en", "fr"),
+    }
+    en, fr = [], []
+    for name, pairs in corpora.items():
+        started = time.perf_counter()
+        for src, tgt in pairs:
+            e, f = normalise_en(src, en_tok), normalise_fr(tgt, fr_tok)
+            if e and f:
+                en.append(e)
+                fr.append(f)
+        print(f"{name}: {len(pairs):,} pairs normalised in {time.perf_counter() - started:.0f} s")
+    files = wpt_files()
+    wpt_en = [line.lower() for line in read_lines(files["en"])]
+    wpt_fr = [line.lower() for line in read_lines(files["fr"])]
+    en += wpt_en
+    fr += wpt_fr
+    _write(work / "train.en", en)
+    _write(work / "train.fr", fr)
+    _write(work / "wpt03.en", wpt_en)
+    _write(work / "wpt03.fr", wpt_fr)
+    for split in ("valid", "test"):
+        pairs = load_pairs("tatoeba-fra-eng", split, "en", "fr")
+        _write(work / f"{split}.en", [normalise_en(s, en_tok) for s, _ in pairs])
+        _write(work / f"{split}.fr", [normalise_fr(t, fr_tok) for _, t in pairs])
+    print(f"training text: {len(en):,} pairs (the last {len(wpt_en)} are WPT03) in {work}")
+    run_eflomal(work, iterations)
+
+
+def run_eflomal(work: Path, iterations: int | None) -> None:
+    """eflomal both ways on the training text, then the symmetrised guide files."""
+    import eflomal
+
+    started = time.perf_counter()
+    with (
+        open(work / "train.en", encoding="utf-8") as src,
+        open(work / "train.fr", encoding="utf-8") as tgt,
+    ):
+        eflomal.Aligner(n_iterations=iterations).align(
+            src,
+            tgt,
+            links_filename_fwd=str(work / "eflomal.fwd"),
+            links_filename_rev=str(work / "eflomal.rev"),
+        )
+    seconds = time.perf_counter() - started
+    fwd, rev = read_pharaoh(work / "eflomal.fwd"), read_pharaoh(work / "eflomal.rev")
+    gdfa = [symmetrize(f, r, "grow-diag-final-and") for f, r in zip(fwd, rev, strict=True)]
+    _write(work / "eflomal.gdfa", [format_links(links) for links in gdfa])
+    _write(work / "eflomal.gdfa.fr-en", [format_links(reverse_links(links)) for links in gdfa])
+    (work / "eflomal.json").write_text(json.dumps({"seconds": seconds}) + "\n")
+    print(f"eflomal: {len(fwd):,} pairs aligned both ways in {seconds:.0f} s")
+
+
+def _scores(hyps, gold) -> dict:
+    scores = alignment_scores(hyps, gold)
+    return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall}
+
+
+def eflomal_rows(work: Path, gold) -> list[dict]:
+    n = len(gold)
+    fwd = read_pharaoh(work / "eflomal.fwd")[-n:]
+    rev = read_pharaoh(work / "eflomal.rev")[-n:]
+    rows = [
+        {"system": "eflomal", "direction": "en-fr", **_scores(fwd, gold)},
+        {"system": "eflomal", "direction": "fr-en", **_scores(rev, gold)},
+    ]
+    for heuristic in HEURISTICS:
+        links = [symmetrize(f, r, heuristic) for f, r in zip(fwd, rev, strict=True)]
+        rows.append({"system": "eflomal", "direction": heuristic, **_scores(links, gold)})
+    return rows
+
+
+def _align(run: str, src: str, tgt: str, position: str) -> list:
+    """One direction's links on the WPT03 text (run in a worker process)."""
+    from attnseq.aligner import Aligner
+
+    return Aligner.load(run, lowercase=True, position=position).align(
+        read_lines(Path(src)), read_lines(Path(tgt))
+    )
+
+
+def attention_rows(name: str, position: str, fwd: list, rev: list | None, gold) -> list[dict]:
+    system = f"attention, {name} ({position})"
+    rows = [{"system": system, "direction": "en-fr", **_scores(fwd, gold)}]
+    if rev is not None:
+        rev = [reverse_links(links) for links in rev]
+        rows.append({"system": system, "direction": "fr-en", **_scores(rev, gold)})
+        for heuristic in HEURISTICS:
+            links = [symmetrize(f, r, heuristic) for f, r in zip(fwd, rev, strict=True)]
+            rows.append({"system": system, "direction": heuristic, **_scores(links, gold)})
+    return rows
+
+
+def bleu_row(name: str, run: Path, work: Path, src: str, tgt: str, limit: int | None) -> dict:
+    """BLEU of a run on the Tatoeba test split, normalised as the training text."""
+    from attnseq.evaluation.metrics import bleu
+    from attnseq.inference import load
+
+    sources = read_lines(work / f"test.{src}")[:limit]
+    refs = read_lines(work / f"test.{tgt}")[:limit]
+    started = time.perf_counter()
+    hyps = [t.text for t in load(run).translate(sources, beam=5)]
+    meta = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    return {
+        "run": name,
+        "direction": f"{src}-{tgt}",
+        "bleu": bleu(hyps, refs).score,
+        "sentences": len(sources),
+        "steps": meta["step"],
+        "train_minutes": meta["train_seconds"] / 60,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+HEURISTICS = ("intersect", "grow-diag", "grow-diag-final-and")
+
+
+def markdown(rows: list[dict], bleu_rows: list[dict]) -> str:
+    lines = [
+        "| system | direction | AER % | precision % | recall % |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['system']} | {r['direction']} | {100 * r['aer']:.1f} | "
+            f"{100 * r['precision']:.1f} | {100 * r['recall']:.1f} |"
+        )
+    if bleu_rows:
+        lines += [
+            "",
+            "| run | direction | steps | training min | BLEU (Tatoeba test, beam 5) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for b in bleu_rows:
+            lines.append(
+                f"| {b['run']} | {b['direction']} | {b['steps']:,} | {b['train_minutes']:.0f} | {b['bleu']:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def report(
+    work: Path, pairs: list[list[str]], positions: list[str], bleu_limit: int | None
+) -> None:
+    """Every alignment and translation job in its own process: the CPU is shared."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    gold = read_gold(wpt_files()["gold"])
+    en, fr = str(work / "wpt03.en"), str(work / "wpt03.fr")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=len(pairs) * (2 * len(positions) + 2)) as pool:
+        jobs = {}
+        for name, forward, backward in pairs:
+            for position in positions:
+                jobs[name, position, "fwd"] = pool.submit(_align, forward, en, fr, position)
+                jobs[name, position, "rev"] = pool.submit(_align, backward, fr, en, position)
+            jobs[name, "bleu", "fwd"] = pool.submit(
+                bleu_row, name, Path(forward), work, "en", "fr", bleu_limit
+            )
+            jobs[name, "bleu", "rev"] = pool.submit(
+                bleu_row, name, Path(backward), work, "fr", "en", bleu_limit
+            )
+        rows = eflomal_rows(work, gold)
+        for name, _, _ in pairs:
+            for position in positions:
+                fwd, rev = (
+                    jobs[name, position, "fwd"].result(),
+                    jobs[name, position, "rev"].result(),
+                )
+                rows += attention_rows(name, position, fwd, rev, gold)
+        bleu_rows = [
+            jobs[name, "bleu", side].result() for name, _, _ in pairs for side in ("fwd", "rev")
+        ]
+    table = markdown(rows, bleu_rows)
+    print(table)
+    print(f"report made in {time.perf_counter() - started:.0f} s")
+    (work / "report.md").write_text(table, encoding="utf-8")
+    (work / "report.json").write_text(json.dumps({"aer": rows, "bleu": bleu_rows}, indent=1) + "\n")
+    print(f"written: {work / 'report.md'}, {work / 'report.json'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("prepare", help="training text and eflomal alignments")
+    p.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
+    p.add_argument("--iterations", type=int, help="eflomal iterations (default: its own choice)")
+    r = sub.add_parser("report", help="AER of eflomal and of the attention of trained runs")
+    r.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
+    r.add_argument(
+        "--pair",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "EN_FR_RUN", "FR_EN_RUN"),
+        help="a name and the two run folders of one kind of model",
+    )
+    r.add_argument("--positions", nargs="+", default=["predict", "read"])
+    r.add_argument("--bleu-sentences", type=int, help="translate only this many test sentences")
+    args = parser.parse_args(argv)
+    if args.step == "prepare":
+        prepare(args.work, args.iterations)
+    else:
+        report(args.work, args.pair, args.positions, args.bleu_sentences)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
