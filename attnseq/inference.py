@@ -20,6 +20,7 @@ from attnseq.checkpoints import diff_dicts, fingerprint, load_tensors, load_weig
 from attnseq.config import Config, config_from_dict, read_yaml
 from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
 from attnseq.errors import CheckpointError
+from attnseq.models.captioner import CaptionModel
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.search.decode import decode_corpus
@@ -69,7 +70,32 @@ def check_meta(expected: dict, found: dict, source: str) -> None:
 
 
 def build_model(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> Seq2Seq:
+    if cfg.task == "caption":
+        return CaptionModel(cfg.model, len(tgt_tok.vocab))
     return Seq2Seq(cfg.model, len(src_tok.vocab), len(tgt_tok.vocab))
+
+
+def load_run(
+    run_dir: str | Path,
+    weights: str = "model.safetensors",
+    device: str = "cpu",
+    tasks: tuple[str, ...] = ("translation", "chat"),
+) -> tuple[Config, Seq2Seq, Tokenizer, Tokenizer]:
+    """A run folder's config, model (weights checked and loaded) and tokenizers."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: run folder not found")
+    cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
+    if cfg.task not in tasks:
+        use = "attnseq caption" if cfg.task == "caption" else "attnseq translate"
+        raise CheckpointError(f"{run_dir}: a {cfg.task} run; use it with {use}")
+    src_tok, tgt_tok = load_tokenizers(run_dir)
+    model = build_model(cfg, src_tok, tgt_tok)
+    path = run_dir / weights
+    tensors, meta = load_tensors(path)
+    check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
+    load_weights(model, tensors, str(path))
+    return cfg, model.to(device), src_tok, tgt_tok
 
 
 class Translator:
@@ -90,17 +116,8 @@ class Translator:
     def load(
         cls, run_dir: str | Path, weights: str = "model.safetensors", device: str = "cpu"
     ) -> Translator:
-        run_dir = Path(run_dir)
-        if not run_dir.is_dir():
-            raise CheckpointError(f"{run_dir}: run folder not found")
-        cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
-        src_tok, tgt_tok = load_tokenizers(run_dir)
-        model = build_model(cfg, src_tok, tgt_tok)
-        path = run_dir / weights
-        tensors, meta = load_tensors(path)
-        check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
-        load_weights(model, tensors, str(path))
-        return cls(cfg, model.to(device), src_tok, tgt_tok, device, run_dir)
+        cfg, model, src_tok, tgt_tok = load_run(run_dir, weights, device)
+        return cls(cfg, model, src_tok, tgt_tok, device, Path(run_dir))
 
     @classmethod
     def ensemble(

@@ -15,7 +15,8 @@ def register(subparsers) -> None:
         "Score a trained run: BLEU, chrF (sacrebleu) and perplexity.",
         "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
         "  attnseq evaluate runs/fr-en --src test.fr --ref test.en\n"
-        "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble",
+        "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble\n"
+        "  attnseq evaluate runs/caption-coco-mini --data coco-mini:test --beam 3   # captions",
     )
     p.add_argument("run_dirs", nargs="+", help="run folder(s); several are decoded as an ensemble")
     source = p.add_mutually_exclusive_group(required=True)
@@ -52,6 +53,10 @@ def _pairs(args, cfg) -> list[tuple[str, str]]:
 
 
 def run(args) -> int:
+    from attnseq.cli.caption_cmd import evaluate_caption_run, is_caption_run
+
+    if is_caption_run(args.run_dirs[0]):
+        return evaluate_caption_run(args)
     from tqdm import tqdm
 
     from attnseq.atomic import atomic_write_text

@@ -13,7 +13,7 @@ import sys
 
 from attnseq.errors import AttnseqError
 
-COMMANDS = ("train", "translate", "evaluate", "attention", "average", "data")
+COMMANDS = ("train", "translate", "evaluate", "attention", "average", "caption", "data")
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

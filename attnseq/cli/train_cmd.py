@@ -55,7 +55,7 @@ def _resume_config(args):
 
 def run(args) -> int:
     from attnseq.config import save_config
-    from attnseq.training.trainer import Trainer
+    from attnseq.training.caption_trainer import trainer_class
 
     if args.resume:
         cfg, run_dir = _resume_config(args)
@@ -70,7 +70,9 @@ def run(args) -> int:
         run_dir = Path(args.out or f"runs/{cfg.name}")
     if args.resume:
         save_config(cfg, run_dir / "config.yaml")  # record an extended budget
-    trainer = Trainer(cfg, run_dir, resume=bool(args.resume), show_progress=not args.quiet)
+    trainer = trainer_class(cfg.task)(
+        cfg, run_dir, resume=bool(args.resume), show_progress=not args.quiet
+    )
     result = trainer.run()
     print(
         f"run folder: {run_dir}  (step {result['step']}, "

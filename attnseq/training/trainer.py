@@ -36,6 +36,7 @@ from attnseq.evaluation.metrics import bleu, chrf, perplexity
 from attnseq.inference import Translator, build_model, check_meta, model_meta
 from attnseq.training.averaging import prune_checkpoints, step_checkpoint
 from attnseq.training.optim import Schedule, build_optimizer
+from attnseq.training.regularizers import doubly_stochastic_penalty
 from attnseq.visualisation.heatmap import save_heatmap
 
 LAST, BEST = "last.safetensors", "model.safetensors"
@@ -219,7 +220,7 @@ class Trainer:
     # -- steps -------------------------------------------------------------------
 
     def _loss(self, batch, smoothing: float) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, _ = self.model(
+        logits, attention = self.model(
             batch.src,
             batch.src_lengths,
             batch.tgt_in,
@@ -233,7 +234,14 @@ class Trainer:
         nll = (
             F.cross_entropy(flat, target, ignore_index=PAD, reduction="sum") if smoothing else loss
         )
+        if self.cfg.train.doubly_stochastic and self.model.training:
+            penalty = doubly_stochastic_penalty(attention, batch.tgt_out != PAD, batch.src_lengths)
+            loss = loss + self.cfg.train.doubly_stochastic * penalty.sum()
         return loss, nll.detach()
+
+    def collate(self, indices: list[int]):
+        """The training batch of these examples, on the device."""
+        return collate(self.train_data.examples, indices).to(self.device)
 
     def train_step(self, batch) -> float | None:
         """One update; returns the per-token loss, or None when it was skipped (not finite)."""
@@ -282,6 +290,10 @@ class Trainer:
             )
         self.model.train()
         return metrics
+
+    def describe_scores(self, metrics: dict) -> str:
+        """The validation scores for the log line."""
+        return f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
 
     # -- loop --------------------------------------------------------------------
 
@@ -337,7 +349,7 @@ class Trainer:
         metrics_file.flush()
         self.say(
             f"step {p.step}: valid loss {metrics['valid_loss']:.3f} ppl {metrics['valid_ppl']:.2f} "
-            f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
+            f"{self.describe_scores(metrics)}"
             f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s"
         )
         if improved:
@@ -386,9 +398,7 @@ class Trainer:
                         self.lengths, t.batch_tokens, seed=t.seed, epoch=p.epoch
                     )
                     while p.batch_in_epoch < len(batches) and reason is None:
-                        batch = collate(self.train_data.examples, batches[p.batch_in_epoch]).to(
-                            self.device
-                        )
+                        batch = self.collate(batches[p.batch_in_epoch])
                         started = time.perf_counter()
                         loss_value = self.train_step(batch)
                         p.train_seconds += time.perf_counter() - started
