@@ -104,7 +104,9 @@ class Captioner:
     def preprocess(self, images: Sequence[Image.Image]) -> Tensor:
         """Model inputs [B, C, H, W] in [-1, 1]: resized, grey or RGB as the run was trained."""
         return to_input(
-            torch.stack([image_tensor(im, self.image_cfg.size, self.image_cfg.grey) for im in images])
+            torch.stack(
+                [image_tensor(im, self.image_cfg.size, self.image_cfg.grey) for im in images]
+            )
         )
 
     def view(self, image: Image.Image, longest: int = 320) -> np.ndarray:

@@ -150,6 +150,7 @@ class ImageEncoderConfig:
     freeze: bool = True  # keep a pretrained backbone fixed; false fine-tunes it
     project: int | None = 512  # size of the attended cell vectors; null keeps the backbone's
     positional: bool = False  # add 2-D sinusoidal positions to the cells
+    row_encoder: bool = False  # a bidirectional GRU along each row of cells (Deng et al., 2017)
     dropout: float = 0.0
     context_gate: bool = True  # Show, Attend and Tell's gate: context * sigmoid(f(h))
 
@@ -314,7 +315,9 @@ def _validate(cfg: Config) -> None:
     if cfg.train.teacher_forcing == 0.0:
         raise ConfigError("train.teacher_forcing: 0 never shows the model a reference word")
     if cfg.train.doubly_stochastic < 0:
-        raise ConfigError(f"train.doubly_stochastic: must not be negative, got {cfg.train.doubly_stochastic}")
+        raise ConfigError(
+            f"train.doubly_stochastic: must not be negative, got {cfg.train.doubly_stochastic}"
+        )
     if cfg.task == "caption":
         _validate_caption(cfg)
         return
@@ -376,9 +379,13 @@ def _validate_caption(cfg: Config) -> None:
     if strips.max_gap < 0:
         raise ConfigError("data.captions.strips.max_gap: must not be negative")
     if len(image.size) != 2 or min(image.size) < 8:
-        raise ConfigError(f"model.image.size: expected [height, width] of at least 8, got {image.size}")
+        raise ConfigError(
+            f"model.image.size: expected [height, width] of at least 8, got {image.size}"
+        )
     if not image.cnn_channels or min(image.cnn_channels) < 1 or image.cnn_convs < 1:
-        raise ConfigError("model.image.cnn_channels and cnn_convs: need at least one stage and conv")
+        raise ConfigError(
+            "model.image.cnn_channels and cnn_convs: need at least one stage and conv"
+        )
     if image.project is not None and image.project < 1:
         raise ConfigError("model.image.project: must be positive or null")
     if image.positional and image.project is not None and image.project % 4:

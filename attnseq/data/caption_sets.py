@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch import Tensor
 from tqdm import tqdm
 
@@ -31,7 +32,7 @@ from attnseq.config import AugmentConfig, Config, DigitStripsConfig
 from attnseq.data.batching import Batch, collate
 from attnseq.data.captions import load_caption_split
 from attnseq.data.digit_strips import DIGIT_WORDS, Box, StripSource, digit_pools
-from attnseq.data.images import augment, load_images, to_input
+from attnseq.data.images import augment, load_images, open_image, to_input
 from attnseq.data.registry import cache_root
 from attnseq.data.tokenizers import Tokenizer, encode
 from attnseq.errors import CheckpointError, DataError
@@ -52,6 +53,16 @@ class RawImages:
     pixels: Tensor  # uint8 [N, C, H, W] at the model's input size
     references: list[list[str]]  # the captions of each image
     boxes: list[list[Box]] | None = None  # digit strips: where each digit was placed
+    paths: list[Path] | None = None  # photos: the image files
+
+    def originals(self, count: int | None = None) -> list[Image.Image]:
+        """The first ``count`` images as Pillow images: the files, or the strips drawn."""
+        chosen = range(len(self.keys) if count is None else min(count, len(self.keys)))
+        if self.paths is not None:
+            return [open_image(self.paths[i]) for i in chosen]
+        return [
+            Image.fromarray(self.pixels[i].permute(1, 2, 0).squeeze(-1).numpy()) for i in chosen
+        ]
 
 
 def _strips_cfg(cfg: Config) -> DigitStripsConfig:
@@ -67,7 +78,9 @@ def read_split(cfg: Config, split: str, base: Path = Path("."), progress: bool =
     if is_digit_strips(cfg):
         strips_cfg = _strips_cfg(cfg)
         if split not in ("valid", "test"):
-            raise DataError(f"{MNIST_SEQUENCES}: fixed strips exist for valid and test, not {split!r}")
+            raise DataError(
+                f"{MNIST_SEQUENCES}: fixed strips exist for valid and test, not {split!r}"
+            )
         pool = digit_pools(strips_cfg, cfg.data.mirror)[split]
         count = strips_cfg.valid_strips if split == "valid" else strips_cfg.test_strips
         source = StripSource(pool, split, count, size, strips_cfg)
@@ -89,7 +102,12 @@ def read_split(cfg: Config, split: str, base: Path = Path("."), progress: bool =
         total=len(images), desc=f"reading {split} images", unit="img", disable=not progress
     ) as bar:
         pixels = load_images([im.path for im in images], size, image_cfg.grey, bar)
-    return RawImages([im.key for im in images], pixels, [im.captions for im in images])
+    return RawImages(
+        [im.key for im in images],
+        pixels,
+        [im.captions for im in images],
+        paths=[im.path for im in images],
+    )
 
 
 def training_texts(cfg: Config, train: RawImages | None) -> list[str]:
@@ -121,7 +139,9 @@ class ImageCaptionSet:
         seed: int = 0,
     ):
         self.raw = raw
-        self.augment_cfg = augment_cfg if augment_cfg is not None and _augments(augment_cfg) else None
+        self.augment_cfg = (
+            augment_cfg if augment_cfg is not None and _augments(augment_cfg) else None
+        )
         self.seed = seed
         self.examples: list[tuple[int, list[int]]] = []
         self.dropped_empty = self.dropped_long = 0
@@ -221,7 +241,12 @@ class StripTrainSet:
         strips_cfg = _strips_cfg(cfg)
         pool = digit_pools(strips_cfg, cfg.data.mirror)["train"]
         self.source = StripSource(
-            pool, "train", strips_cfg.train_strips, tuple(image_cfg.size), strips_cfg, cfg.train.seed
+            pool,
+            "train",
+            strips_cfg.train_strips,
+            tuple(image_cfg.size),
+            strips_cfg,
+            cfg.train.seed,
         )
         self.tokenizer = tokenizer
         self.grey = image_cfg.grey

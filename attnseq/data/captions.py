@@ -165,14 +165,16 @@ def read_coco_mini(mirror: str | None = None) -> list[CaptionedImage]:
 
 
 def hash_split(key: str, valid_fraction: float, test_fraction: float) -> str:
-    """"train", "valid" or "test" from a hash of the image name: stable across runs."""
+    """ "train", "valid" or "test" from a hash of the image name: stable across runs."""
     u = int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], 16) / 16**12
     if u < test_fraction:
         return "test"
     return "valid" if u < test_fraction + valid_fraction else "train"
 
 
-def load_caption_split(data: DataConfig, split: str, base: Path = Path(".")) -> list[CaptionedImage]:
+def load_caption_split(
+    data: DataConfig, split: str, base: Path = Path(".")
+) -> list[CaptionedImage]:
     """Images of ``split`` ("train", "valid" or "test") from your files or coco-mini.
 
     A split without files of its own is cut from the training images by

@@ -68,14 +68,17 @@ def read_mnist_csv(path: Path) -> DigitPool:
     except (OSError, EOFError, ValueError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot read MNIST CSV ({err})") from None
     if table.shape[1] != MNIST_SIDE**2 + 1:
-        raise DataError(f"{path}: expected 785 columns (784 pixels and a label), got {table.shape[1]}")
+        raise DataError(
+            f"{path}: expected 785 columns (784 pixels and a label), got {table.shape[1]}"
+        )
     images = table[:, :-1].clip(0, 255).astype(np.uint8).reshape(-1, MNIST_SIDE, MNIST_SIDE)
     return DigitPool(images, table[:, -1])
 
 
 def _idx(path: Path, magic: int) -> np.ndarray:
     try:
-        data = gzip.open(path).read()
+        with gzip.open(path) as handle:
+            data = handle.read()
     except (OSError, EOFError) as err:
         raise DataError(f"{path}: cannot read ({err})") from None
     dims = magic & 0xFF

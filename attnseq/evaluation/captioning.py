@@ -122,7 +122,9 @@ def digit_accuracy(hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[str]])
 def _overlap(cells: int, extent: int, start: float, end: float) -> Tensor:
     """For each of ``cells`` equal cells tiling ``extent`` pixels, the share inside [start, end)."""
     edges = torch.arange(cells + 1, dtype=torch.float32) * (extent / cells)
-    inside = (torch.minimum(edges[1:], torch.tensor(end)) - torch.maximum(edges[:-1], torch.tensor(start)))
+    inside = torch.minimum(edges[1:], torch.tensor(end)) - torch.maximum(
+        edges[:-1], torch.tensor(start)
+    )
     return inside.clamp(min=0.0) / (extent / cells)
 
 

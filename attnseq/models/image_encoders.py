@@ -184,6 +184,16 @@ class ImageEncoder(nn.Module):
             raise ConfigError(
                 f"model.image.positional: needs a cell size divisible by 4, got {self.output_size}"
             )
+        if cfg.row_encoder and self.output_size % 2:
+            raise ConfigError(
+                f"model.image.row_encoder: needs an even cell size, got {self.output_size}"
+            )
+        # Each cell sees its whole row: "the third digit from the left" becomes a local feature.
+        self.rows = (
+            nn.GRU(self.output_size, self.output_size // 2, batch_first=True, bidirectional=True)
+            if cfg.row_encoder
+            else None
+        )
         self.grid = self._probe_grid()
         self.train(self.training)  # a frozen backbone starts, and stays, in eval mode
 
@@ -223,5 +233,8 @@ class ImageEncoder(nn.Module):
         summary = states.mean(1)
         if self.cfg.positional:
             states = states + positions_2d(rows, cols, states.size(-1), states.device)
+        if self.rows is not None:
+            along, _ = self.rows(states.reshape(batch * rows, cols, -1))
+            states = states + along.reshape(batch, rows * cols, -1)
         mask = torch.ones(batch, rows * cols, dtype=torch.bool, device=states.device)
         return EncoderOutput(states=states, mask=mask, summary=summary)

@@ -97,9 +97,7 @@ class CaptionTrainer(Trainer):
                 data.precompute(featurize, captions_cfg.augment.copies, key, self.show_progress)
 
     def collate(self, indices: list[int]):
-        return self.train_data.batch(indices, self.progress.epoch, self.model.cells).to(
-            self.device
-        )
+        return self.train_data.batch(indices, self.progress.epoch, self.model.cells).to(self.device)
 
     @torch.no_grad()
     def validate(self) -> dict:
@@ -123,7 +121,11 @@ class CaptionTrainer(Trainer):
             "valid_ppl": perplexity(total_nll, total_tokens),
         }
         metrics.update(
-            {key: result.metrics[name] for key, name in _VALID_KEYS.items() if name in result.metrics}
+            {
+                key: result.metrics[name]
+                for key, name in _VALID_KEYS.items()
+                if name in result.metrics
+            }
         )
         for caption, refs in list(zip(result.captions, valid.references, strict=False))[:3]:
             self.say(f"  ref: {refs[0]}\n  out: {caption.text}")

@@ -128,9 +128,13 @@ def test_the_command_line_as_a_user_runs_it(run_dir, photos):
 def test_mnist_sequences_tiny(tmp_path, capsys, monkeypatch):
     out = tmp_path / "mnist"
     overrides = [
-        "data.dataset=mnist-sequences", "data.max_len=8",
-        "data.captions.strips.train_strips=64", "data.captions.strips.valid_strips=8",
-        "data.captions.strips.test_strips=8", "model.image.size=[16,80]", "model.image.grey=true",
+        "data.dataset=mnist-sequences",
+        "data.max_len=8",
+        "data.captions.strips.train_strips=64",
+        "data.captions.strips.valid_strips=8",
+        "data.captions.strips.test_strips=8",
+        "model.image.size=[16,80]",
+        "model.image.grey=true",
         "train.batch_tokens=100",
     ]
     args = ["train", TINY, "--out", str(out), "--quiet"]
@@ -152,9 +156,13 @@ def test_efficientnet_frozen_with_cached_features(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTNSEQ_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "effnet"
     overrides = [
-        "model.image.backbone=efficientnet-lite0", "model.image.size=[64,64]",
-        "data.max_train_pairs=8", "data.max_valid_pairs=3", "data.captions.augment.copies=2",
-        "train.max_steps=4", "train.valid_every=2",
+        "model.image.backbone=efficientnet-lite0",
+        "model.image.size=[64,64]",
+        "data.max_train_pairs=8",
+        "data.max_valid_pairs=3",
+        "data.captions.augment.copies=2",
+        "train.max_steps=4",
+        "train.valid_every=2",
     ]
     args = ["train", TINY, "--out", str(out), "--quiet"]
     assert main(args + [x for o in overrides for x in ("--set", o)]) == 0

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from attnseq.config import AugmentConfig
 from attnseq.data.captions import hash_split, read_coco, read_coco_mini, read_flickr
 from attnseq.data.images import augment, load_images, open_image
-from attnseq.config import AugmentConfig
 from attnseq.errors import DataError
 
 COCO = Path("captioning") / "coco-mini"
@@ -73,7 +73,10 @@ def test_caption_without_image_is_refused(tmp_path, mirror):
         (b'{"images": [', r"invalid JSON at line 1"),
         (b"\xff\xfe not text", r"not UTF-8"),
         (b'{"annotations": []}', r"no 'images' list"),
-        (b'{"images": [{"id": 1}], "annotations": []}', r"images\[0\] needs an 'id' and a 'file_name'"),
+        (
+            b'{"images": [{"id": 1}], "annotations": []}',
+            r"images\[0\] needs an 'id' and a 'file_name'",
+        ),
     ],
 )
 def test_unreadable_captions_file(tmp_path, content, message):
@@ -104,7 +107,11 @@ def flickr30k(tmp_path, mirror):
     names = (mirror / "multi30k" / "image_splits" / "val.txt").read_text().split()[:12]
     with gzip.open(mirror / "multi30k" / "raw" / "val.en.gz", "rt", encoding="utf-8") as f:
         captions = [next(f).strip() for _ in names]
-    lines = [f"{name}#{k}\t{caption}" for name, caption in zip(names, captions, strict=True) for k in range(2)]
+    lines = [
+        f"{name}#{k}\t{caption}"
+        for name, caption in zip(names, captions, strict=True)
+        for k in range(2)
+    ]
     token = tmp_path / "results_20130124.token"
     token.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return token, _images_dir(tmp_path, mirror, names), names, captions

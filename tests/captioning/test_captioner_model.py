@@ -21,7 +21,9 @@ def tiny_model(**image) -> CaptionModel:
     cfg = ModelConfig(
         embed_dim=8,
         image=ImageEncoderConfig(**{**settings, **image}),
-        decoder=DecoderConfig(type="bahdanau", hidden_size=12, attention="additive", attention_size=6),
+        decoder=DecoderConfig(
+            type="bahdanau", hidden_size=12, attention="additive", attention_size=6
+        ),
     )
     return CaptionModel(cfg, VOCAB).eval()
 
@@ -74,7 +76,9 @@ def test_doubly_stochastic_penalty_on_a_hand_made_map():
     torch.testing.assert_close(penalty, torch.tensor([0.5, 0.8**2 + 0.7**2]))
     # Looking at every cell exactly once costs nothing.
     eye = torch.eye(3).unsqueeze(0)
-    assert doubly_stochastic_penalty(eye, torch.ones(1, 3, dtype=torch.bool), torch.tensor([3])) == 0
+    assert (
+        doubly_stochastic_penalty(eye, torch.ones(1, 3, dtype=torch.bool), torch.tensor([3])) == 0
+    )
 
 
 def test_encoder_accepts_the_backbone_features():
