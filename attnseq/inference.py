@@ -18,7 +18,7 @@ from torch import Tensor
 
 from attnseq.checkpoints import diff_dicts, fingerprint, load_tensors, load_weights
 from attnseq.config import Config, config_from_dict, read_yaml
-from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
+from attnseq.data.tokenizers import SPECIALS, UNK, Tokenizer, decode, encode, load_tokenizers
 from attnseq.errors import CheckpointError
 from attnseq.models.captioner import CaptionModel
 from attnseq.models.ensemble import Ensemble
@@ -71,7 +71,7 @@ def check_meta(expected: dict, found: dict, source: str) -> None:
 
 def build_model(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> Seq2Seq:
     if cfg.task == "caption":
-        return CaptionModel(cfg.model, len(tgt_tok.vocab))
+        return CaptionModel(cfg.model, len(tgt_tok.vocab), unk_id=UNK)
     return Seq2Seq(cfg.model, len(src_tok.vocab), len(tgt_tok.vocab))
 
 

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from attnseq.config import ModelConfig
-from attnseq.models.decoders import DECODERS
+from attnseq.models.decoders import DECODERS, DecoderState
 from attnseq.models.encoders import EncoderOutput
 from attnseq.models.image_encoders import ImageEncoder
 from attnseq.models.seq2seq import Seq2Seq
@@ -22,12 +22,15 @@ from attnseq.models.seq2seq import Seq2Seq
 class CaptionModel(Seq2Seq):
     """Image encoder, attentional decoder (with the context gate) and output layer."""
 
-    def __init__(self, cfg: ModelConfig, vocab_size: int, pad_id: int = 0):
+    def __init__(
+        self, cfg: ModelConfig, vocab_size: int, pad_id: int = 0, unk_id: int | None = None
+    ):
         nn.Module.__init__(self)  # Seq2Seq's constructor builds a text encoder
         if cfg.image is None:
             raise ValueError("a caption model needs model.image settings")
         self.cfg = cfg
         self.pad_id = pad_id
+        self.unk_id = unk_id
         embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=pad_id)
         self.encoder = ImageEncoder(cfg.image)
         readout_size = cfg.embed_dim if cfg.tie_embeddings else cfg.decoder.hidden_size
@@ -62,7 +65,22 @@ class CaptionModel(Seq2Seq):
                     nn.init.uniform_(param, -self.cfg.init_scale, self.cfg.init_scale)
         with torch.no_grad():
             self.decoder.embedding.weight[self.pad_id].zero_()
+            if self.decoder.gate is not None:
+                # Start with the gate open (sigmoid(3) = 0.95): a half-shut gate early on
+                # learns to shut out the still uninformative picture, and learning stalls.
+                self.decoder.gate.bias.fill_(3.0)
 
     def encode(self, src: Tensor, lengths: Tensor | None = None) -> EncoderOutput:
         """``src``: images [B, C, H, W] in [-1, 1], or the backbone's features."""
         return self.decoder.prepare(self.encoder(src))
+
+    def step(
+        self, prev: Tensor, state: DecoderState, enc: EncoderOutput
+    ) -> tuple[Tensor, DecoderState, Tensor]:
+        """As the translator's, but a written caption never says ``unk_id``: with a small
+        training set many rare words share that token, and it would win far too often."""
+        logits, state, attn = super().step(prev, state, enc)
+        if self.unk_id is not None and not self.training:
+            unk = torch.tensor([self.unk_id], device=logits.device)
+            logits = logits.index_fill(-1, unk, float("-inf"))
+        return logits, state, attn

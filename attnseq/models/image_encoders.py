@@ -52,8 +52,9 @@ def register_backbone(name: str, factory: BackboneFactory) -> None:
 class SmallCNN(nn.Module):
     """Stages of 3x3 convolution, batch norm and ReLU, each ending in 2x2 max pooling.
 
-    ``cnn_channels`` gives the width of each stage (its length the depth), so
-    the grid is the image size divided by ``2 ** stages``.
+    ``cnn_channels`` gives the width of each stage (its length the depth) and
+    ``cnn_convs`` the convolutions in each, so the grid is the image size
+    divided by ``2 ** stages``.
     """
 
     pretrained = False
@@ -63,8 +64,10 @@ class SmallCNN(nn.Module):
         self.in_channels = 1 if cfg.grey else 3
         layers: list[nn.Module] = []
         width = self.in_channels
-        for out in cfg.cnn_channels:
-            for _ in range(cfg.cnn_convs):
+        convs = cfg.cnn_convs
+        counts = convs if isinstance(convs, list) else [convs] * len(cfg.cnn_channels)
+        for out, count in zip(cfg.cnn_channels, counts, strict=True):
+            for _ in range(count):
                 layers += [
                     nn.Conv2d(width, out, 3, padding=1, bias=False),
                     nn.BatchNorm2d(out),

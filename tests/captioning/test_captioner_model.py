@@ -101,3 +101,19 @@ def test_sinusoidal_positions_tell_cells_apart():
 def test_unknown_backbone_is_a_config_error():
     with pytest.raises(ConfigError, match="model.image.backbone"):
         tiny_model(backbone="resnet9000")
+
+
+def test_written_captions_never_say_unk():
+    model = tiny_model()
+    model.unk_id = 1
+    enc = model.encode(torch.zeros(2, 3, 16, 24))
+    logits, _, _ = model.step(torch.full((2,), BOS), model.init_state(enc), enc)
+    assert torch.all(logits[:, 1] == float("-inf")) and torch.all(logits[:, 2:].isfinite())
+    model.train()
+    logits, _, _ = model.step(torch.full((2,), BOS), model.init_state(enc), enc)
+    assert torch.all(logits.isfinite())  # training still learns <unk>'s probability
+
+
+def test_gate_starts_open():
+    beta = torch.sigmoid(tiny_model().decoder.gate(torch.zeros(1, 12)))
+    assert beta.item() > 0.9
