@@ -54,7 +54,10 @@ def attention_map(
 ) -> np.ndarray:
     """Cell weights [rows * cols] as a [H, W] map in [0, 1], upsampled and smoothed.
 
-    ``smooth`` is the Gaussian's sigma in cells; 0 keeps the bilinear upsampling only.
+    ``smooth`` is the Gaussian's sigma in cells; 0 keeps the bilinear upsampling
+    only. Like the figures of Xu et al., each map is stretched from its own
+    minimum to its maximum, so a word's most and least attended regions always
+    differ; a perfectly even map is shown as all lit.
     """
     rows, cols = grid
     height, width = size
@@ -64,8 +67,10 @@ def attention_map(
     )
     sigma = smooth * min(height / rows, width / cols)
     smoothed = _blur(upsampled, sigma)
-    peak = float(smoothed.max())
-    return smoothed / peak if peak > 0 else smoothed
+    low, high = float(smoothed.min()), float(smoothed.max())
+    if high - low <= 1e-6 * max(high, 1e-12):
+        return np.ones_like(smoothed)
+    return (smoothed - low) / (high - low)
 
 
 def overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
@@ -74,8 +79,8 @@ def overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
     if rgb.ndim == 2:
         rgb = np.repeat(rgb[:, :, None], 3, axis=2)
     heat = heat[:, :, None]
-    lit = rgb * (0.25 + 0.75 * heat)
-    return np.clip((1 - 0.45 * heat) * lit + 0.45 * heat * _TINT, 0.0, 1.0)
+    lit = rgb * (0.2 + 0.8 * heat)
+    return np.clip((1 - 0.3 * heat) * lit + 0.3 * heat * _TINT, 0.0, 1.0)
 
 
 def overlay_figure(rows: Sequence[OverlayRow], columns: int = 5, panel_width: float = 2.2):

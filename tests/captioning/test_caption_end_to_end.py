@@ -32,6 +32,12 @@ def attnseq(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def train_tiny(out: Path, *overrides: str) -> None:
+    """Train configs/caption-tiny.yaml with ``--set`` overrides."""
+    args = ["train", TINY, "--out", str(out), "--quiet"]
+    assert main(args + [x for o in overrides for x in ("--set", o)]) == 0
+
+
 def records(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
 
@@ -127,7 +133,8 @@ def test_the_command_line_as_a_user_runs_it(run_dir, photos):
 
 def test_mnist_sequences_tiny(tmp_path, capsys, monkeypatch):
     out = tmp_path / "mnist"
-    overrides = [
+    train_tiny(
+        out,
         "data.dataset=mnist-sequences",
         "data.max_len=8",
         "data.captions.strips.train_strips=64",
@@ -136,9 +143,7 @@ def test_mnist_sequences_tiny(tmp_path, capsys, monkeypatch):
         "model.image.size=[16,80]",
         "model.image.grey=true",
         "train.batch_tokens=100",
-    ]
-    args = ["train", TINY, "--out", str(out), "--quiet"]
-    assert main(args + [x for o in overrides for x in ("--set", o)]) == 0
+    )
     last = records(out)[-1]
     for key in ("valid_sequence_accuracy", "valid_digit_accuracy", "valid_localisation"):
         assert 0 <= last[key] <= 100
@@ -155,7 +160,8 @@ def test_efficientnet_frozen_with_cached_features(tmp_path, monkeypatch):
 
     monkeypatch.setenv("ATTNSEQ_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "effnet"
-    overrides = [
+    train_tiny(
+        out,
         "model.image.backbone=efficientnet-lite0",
         "model.image.size=[64,64]",
         "data.max_train_pairs=8",
@@ -163,9 +169,7 @@ def test_efficientnet_frozen_with_cached_features(tmp_path, monkeypatch):
         "data.captions.augment.copies=2",
         "train.max_steps=4",
         "train.valid_every=2",
-    ]
-    args = ["train", TINY, "--out", str(out), "--quiet"]
-    assert main(args + [x for o in overrides for x in ("--set", o)]) == 0
+    )
     cached = list((tmp_path / "cache" / "features").glob("*.safetensors"))
     assert len(cached) == 2  # train (2 copies) and valid
     stamps = {p: p.stat().st_mtime_ns for p in cached}
