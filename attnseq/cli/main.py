@@ -19,6 +19,7 @@ COMMANDS = (
     "evaluate",
     "attention",
     "average",
+    "caption",
     "chat",
     "serve",
     "align",

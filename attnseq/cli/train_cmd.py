@@ -105,8 +105,8 @@ def _plan(args) -> tuple[Config, Path, bool]:
 
 def run(args) -> int:
     from attnseq.config import save_config
+    from attnseq.training.caption_trainer import trainer_class
     from attnseq.training.distributed import connect, restart_count
-    from attnseq.training.trainer import Trainer
 
     cfg, run_dir, resume = _plan(args)
     if args.nproc is not None:
@@ -121,7 +121,9 @@ def run(args) -> int:
             if restart_count() and not args.resume:
                 print(f"attnseq train: restarted; resuming from {run_dir}", file=sys.stderr)
             save_config(cfg, run_dir / "config.yaml")  # record an extended budget
-        trainer = Trainer(cfg, run_dir, resume=resume, show_progress=not args.quiet, dist=dist)
+        trainer = trainer_class(cfg.task)(
+            cfg, run_dir, resume=resume, show_progress=not args.quiet, dist=dist
+        )
         result = trainer.run()
     except OSError as err:  # a full disk or a vanished folder: say where, not a traceback
         raise AttnseqError(

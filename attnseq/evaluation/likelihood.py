@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from attnseq.data.batching import Example, batch_indices, collate
+from attnseq.data.batching import Batch, Example, batch_indices, collate
 from attnseq.data.tokenizers import PAD
 
 
 @torch.no_grad()
-def corpus_nll(
-    model, examples: Sequence[Example], batch_tokens: int = 4000, device: str | torch.device = "cpu"
-) -> tuple[float, int]:
-    """Summed negative log-likelihood of the references and their token count (teacher forcing)."""
+def batches_nll(model, batches: Iterable[Batch]) -> tuple[float, int]:
+    """Summed negative log-likelihood of the batches' targets and their token count.
+
+    Works for any batch the model's ``forward`` reads: source ids, or images
+    for a caption model.
+    """
     was_training = model.training
     model.eval()
     total, tokens = 0.0, 0
     try:
-        lengths = [(len(s), len(t)) for s, t in examples]
-        for indices in batch_indices(lengths, batch_tokens, shuffle=False):
-            batch = collate(examples, indices).to(device)
+        for batch in batches:
             logits, _ = model(batch.src, batch.src_lengths, batch.tgt_in)
             total += float(
                 F.cross_entropy(
@@ -36,3 +36,17 @@ def corpus_nll(
     finally:
         model.train(was_training)
     return total, tokens
+
+
+def corpus_nll(
+    model, examples: Sequence[Example], batch_tokens: int = 4000, device: str | torch.device = "cpu"
+) -> tuple[float, int]:
+    """Summed negative log-likelihood of the references and their token count (teacher forcing)."""
+    lengths = [(len(s), len(t)) for s, t in examples]
+    return batches_nll(
+        model,
+        (
+            collate(examples, indices).to(device)
+            for indices in batch_indices(lengths, batch_tokens, shuffle=False)
+        ),
+    )

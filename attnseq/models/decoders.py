@@ -43,6 +43,7 @@ class RNNDecoder(nn.Module):
         summary_size: int,
         readout_size: int,
         bridge: bool,
+        context_gate: bool = False,
     ):
         super().__init__()
         self.cfg = cfg
@@ -60,6 +61,8 @@ class RNNDecoder(nn.Module):
             cfg.attention, cfg.hidden_size, memory_size, cfg.attention_size
         )
         self.bridge = nn.Linear(summary_size, cfg.hidden_size) if bridge else None
+        # Show, Attend and Tell's gating scalar: how much of the context this word uses.
+        self.gate = nn.Linear(cfg.hidden_size, 1) if context_gate else None
         self.is_lstm = cfg.cell == "lstm"
 
     def rnn_input_size(self, embed_dim: int, memory_size: int) -> int:
@@ -97,7 +100,10 @@ class RNNDecoder(nn.Module):
 
     def _attend(self, query: Tensor, enc: EncoderOutput) -> tuple[Tensor, Tensor]:
         assert enc.keys is not None, "call decoder.prepare(enc) first"
-        return self.attention(query, enc.keys, enc.states, enc.mask)
+        context, weights = self.attention(query, enc.keys, enc.states, enc.mask)
+        if self.gate is not None:
+            context = context * torch.sigmoid(self.gate(query))
+        return context, weights
 
     # -- training ------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from attnseq.training.guided_alignment import GuidedAlignment
 from attnseq.training.optim import Schedule, build_optimizer, lr_factor
 from attnseq.training.precision import Precision
 from attnseq.training.recovery import remove_stale_files, trim_metrics
+from attnseq.training.regularizers import doubly_stochastic_penalty
 from attnseq.visualisation.heatmap import save_heatmap
 
 LAST, BEST = "last.safetensors", "model.safetensors"
@@ -376,7 +377,14 @@ class Trainer:
         )
         if self.guide is not None and self.model.training:
             loss = loss + self.guide.loss(attn, batch)
+        if self.cfg.train.doubly_stochastic and self.model.training:
+            penalty = doubly_stochastic_penalty(attn, batch.tgt_out != PAD, batch.src_lengths)
+            loss = loss + self.cfg.train.doubly_stochastic * penalty.sum()
         return loss, nll.detach()
+
+    def collate(self, indices: list[int]):
+        """The training batch of these examples, on the device."""
+        return collate(self.train_data.examples, indices).to(self.device)
 
     def train_step(self, batch: Batch, weight: float = 1.0) -> tuple[float | None, int]:
         """One update from this process's share of the step's global batch.
@@ -429,8 +437,7 @@ class Trainer:
         """
         share = rank_share(global_batch, self.dist.rank, self.dist.world)
         weight = 1.0 if share else 0.0
-        batch = collate(self.train_data.examples, share or global_batch[:1])
-        return batch.to(self.device), weight
+        return self.collate(share or global_batch[:1]), weight
 
     @torch.no_grad()
     def validate(self) -> dict:
@@ -463,6 +470,10 @@ class Trainer:
             )
         self.model.train()
         return metrics
+
+    def describe_scores(self, metrics: dict) -> str:
+        """The validation scores for the log line."""
+        return f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
 
     # -- loop --------------------------------------------------------------------
 
@@ -537,7 +548,7 @@ class Trainer:
             metrics_file.flush()
         self.say(
             f"step {p.step}: valid loss {metrics['valid_loss']:.3f} ppl {metrics['valid_ppl']:.2f} "
-            f"BLEU {metrics['valid_bleu']:.2f} chrF {metrics['valid_chrf']:.2f}"
+            f"{self.describe_scores(metrics)}"
             f"{' (best)' if improved else ''}; {speed:,.0f} train tokens/s"
         )
         if improved and self.dist.is_main:

@@ -18,10 +18,12 @@ def test_chat_route_answers_with_attention_over_the_context(tmp_path: Path, mirr
     Trainer(load_config(REPO / "configs" / "tiny-chat.yaml", overrides), run, False).run()
     history = ["Hello, how are you?", "Fine, thanks. And you?", "Where are you going?"]
     expected = Chatbot.load(run).reply(history, beam=2)
-    with serve([f"bot={run}"], tmp_path / "server.log") as url:
-        with httpx.Client(base_url=url, timeout=60) as client:
-            models = client.get("/v1/models").json()
-            answer = client.post("/v1/chat", json={"history": history, "beam": 2})
+    with (
+        serve([f"bot={run}"], tmp_path / "server.log") as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
+        models = client.get("/v1/models").json()
+        answer = client.post("/v1/chat", json={"history": history, "beam": 2})
     assert any(m["task"] == "chat" for m in models["models"])
     assert answer.status_code == 200, answer.text
     body = answer.json()
