@@ -33,6 +33,12 @@ def _load_chatbot(run_dir: Path) -> Any:
     return Chatbot.load(run_dir)
 
 
+def _load_captioner(run_dir: Path) -> Any:
+    from attnseq.captioning import Captioner
+
+    return Captioner.load(run_dir)
+
+
 def _translate(engine: Any, texts: list[str], options: Hashable) -> Sequence[Any]:
     (beam,) = options
     return engine.translate(texts, beam=beam)
@@ -57,8 +63,7 @@ class Task:
 TASKS: dict[str, Task] = {
     "translation": Task(_translate, _load_translator),
     "chat": Task(_reply, _load_chatbot),
-    # Captioning models plug in here: Captioner.load.
-    "caption": Task(_caption, None),
+    "caption": Task(_caption, _load_captioner),
 }
 
 

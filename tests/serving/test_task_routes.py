@@ -1,11 +1,13 @@
-"""A real chat model behind /v1/chat: the server keeps no state, the client sends the history."""
+"""Real chat and caption models behind /v1/chat and /v1/caption."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import httpx
-from serve_helpers import REPO, serve
+from PIL import Image
+from serve_helpers import REPO, png_bytes, serve
 
 from attnseq.config import load_config
 from attnseq.conversation import Chatbot
@@ -31,3 +33,27 @@ def test_chat_route_answers_with_attention_over_the_context(tmp_path: Path, mirr
     assert body["src_tokens"] == expected.src_tokens
     assert len(body["attention"]) == len(body["out_tokens"])
     assert all(len(row) == len(body["src_tokens"]) for row in body["attention"])
+
+
+def test_caption_route_answers_with_attention_over_the_grid(tmp_path: Path, mirror):
+    from attnseq.captioning import Captioner
+    from attnseq.cli.main import main
+
+    run = tmp_path / "caption"
+    tiny = str(REPO / "configs" / "caption-tiny.yaml")
+    assert main(["train", tiny, "--out", str(run), "--quiet"]) == 0
+    png = png_bytes((48, 40))
+    expected = Captioner.load(run).caption([Image.open(io.BytesIO(png))], beam=2)[0]
+    with (
+        serve([f"cap={run}"], tmp_path / "server.log") as url,
+        httpx.Client(base_url=url, timeout=60) as client,
+    ):
+        answer = client.post(
+            "/v1/caption", files={"image": ("a.png", png, "image/png")}, data={"beam": "2"}
+        )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["caption"] == expected.text
+    cells = body["grid"][0] * body["grid"][1]
+    assert len(body["attention"]) == len(body["out_tokens"])
+    assert all(len(row) == cells and abs(sum(row) - 1) < 1e-3 for row in body["attention"])
