@@ -25,6 +25,7 @@ from attnseq.models.captioner import CaptionModel
 from attnseq.models.ensemble import Ensemble
 from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
+from attnseq.paths import inside
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
 from attnseq.search.sampling import Sampling
@@ -88,13 +89,14 @@ def load_run(
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise CheckpointError(f"{run_dir}: run folder not found")
-    cfg = config_from_dict(read_yaml(run_dir / "config.yaml"), str(run_dir / "config.yaml"))
+    config = inside(run_dir, "config.yaml")
+    cfg = config_from_dict(read_yaml(config), str(config))
     if cfg.task not in tasks:
         use = "attnseq caption" if cfg.task == "caption" else "attnseq translate"
         raise CheckpointError(f"{run_dir}: a {cfg.task} run; use it with {use}")
     src_tok, tgt_tok = load_tokenizers(run_dir)
     model = build_model(cfg, src_tok, tgt_tok)
-    path = run_dir / weights
+    path = inside(run_dir, weights)
     tensors, meta = load_tensors(path)
     check_meta(model_meta(cfg, src_tok, tgt_tok), meta, str(path))
     load_weights(model, tensors, str(path))
