@@ -62,8 +62,20 @@ def model_meta(cfg: Config, src_tok: Tokenizer, tgt_tok: Tokenizer) -> dict:
     }
 
 
+def with_defaults(saved, defaults):
+    """``saved`` with the keys it lacks taken from ``defaults``, at every depth.
+
+    A checkpoint written before a config field existed was trained with what
+    that field's default now means, so it still matches a model built with it.
+    """
+    if not isinstance(saved, dict) or not isinstance(defaults, dict):
+        return saved
+    return {**defaults, **{k: with_defaults(v, defaults.get(k)) for k, v in saved.items()}}
+
+
 def check_meta(expected: dict, found: dict, source: str) -> None:
-    differences = diff_dicts(expected["model"], found.get("model"), "model") + diff_dicts(
+    saved_model = with_defaults(found.get("model"), Config().to_dict()["model"])
+    differences = diff_dicts(expected["model"], saved_model, "model") + diff_dicts(
         expected["vocab"], found.get("vocab"), "vocabulary"
     )
     if differences:

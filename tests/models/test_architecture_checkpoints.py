@@ -1,7 +1,11 @@
-"""Each architecture end to end: train a tiny run, reload its checkpoint, translate, draw."""
+"""Each architecture end to end: train a tiny run, reload its checkpoint, translate, draw.
+
+And older checkpoints keep loading now that the model config has more fields.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -11,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from attnseq.cli.main import main
+from attnseq.config import Config
+from attnseq.errors import CheckpointError
+from attnseq.inference import check_meta
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / "configs" / "tiny.yaml")
@@ -75,3 +82,18 @@ def test_attention_heatmap_of_the_chosen_layer_and_head(run, tmp_path, capsys):
     err = capsys.readouterr().err
     expected = "layer 2 does not exist: the decoder has 2 layers"
     assert (expected if transformer else "single attention map") in err
+
+
+def test_checkpoints_from_before_the_new_fields_still_load():
+    """A run saved before ``heads`` and friends existed was trained with their defaults."""
+    model = Config().to_dict()["model"]
+    expected = {"model": model, "vocab": {"src": "a", "tgt": "b"}}
+    saved = copy.deepcopy(expected)
+    for side in ("encoder", "decoder"):
+        for name in ("heads", "ff_size", "positions", "max_positions"):
+            del saved["model"][side][name]
+    check_meta(expected, saved, "old.safetensors")
+    changed = copy.deepcopy(expected)
+    changed["model"]["decoder"]["heads"] = 8
+    with pytest.raises(CheckpointError, match="decoder.heads: 8 vs 4"):
+        check_meta(changed, saved, "old.safetensors")
