@@ -156,7 +156,10 @@ def test_interrupted_run_loses_nothing_and_ends_like_an_uninterrupted_one(tmp_pa
     for kind in kinds:
         interrupt(kind, run, proc, rng)
         stray = temporaries(run)
-        assert not set(left_behind) & set(stray), "a stale temporary survived a restart"
+        # A process killed early may die before its start-up cleanup: only one that got
+        # that far is held to it (the next one's start-up cleans up instead).
+        if kind != "early":
+            assert not set(left_behind) & set(stray), "a stale temporary survived a restart"
         if kind in ("SIGTERM", "SIGINT"):
             assert stray == []
             assert (
@@ -164,7 +167,7 @@ def test_interrupted_run_loses_nothing_and_ends_like_an_uninterrupted_one(tmp_pa
                 in (run / "train.log").read_text()
             )
         during_write += any(n.startswith((".last.", ".model.")) for n in stray)
-        left_behind = stray
+        left_behind = stray if kind != "early" else sorted(set(left_behind) | set(stray))
         steps_at_kill.append(saved_step(run))
         check_loadable(run)
         proc = launch(["--resume", str(run), "--quiet"], log)
