@@ -69,7 +69,12 @@ class DigitStripsConfig:
     max_digits: int = 5
     max_gap: int = 8  # pixels between neighbouring digits, drawn in [0, max_gap]
     scale: list[float] = field(default_factory=lambda: [0.75, 1.0])  # digit size / 28 px
-    rotate: float = 10.0  # degrees, training strips only
+    # Training strips only: each digit is rotated (degrees), sheared, stretched (log-scale
+    # per axis) and warped (pixels of random displacement of its corners).
+    rotate: float = 10.0
+    shear: float = 0.2
+    stretch: float = 0.15
+    warp: float = 1.5
 
 
 @dataclass
@@ -483,8 +488,9 @@ def _validate_caption(cfg: Config) -> None:
     for key in ("train_strips", "valid_strips", "test_strips", "valid_digits"):
         if getattr(strips, key) < 1:
             raise ConfigError(f"data.captions.strips.{key}: must be positive")
-    if strips.max_gap < 0:
-        raise ConfigError("data.captions.strips.max_gap: must not be negative")
+    for key in ("max_gap", "rotate", "shear", "stretch", "warp"):
+        if getattr(strips, key) < 0:
+            raise ConfigError(f"data.captions.strips.{key}: must not be negative")
     if len(image.size) != 2 or min(image.size) < 8:
         raise ConfigError(
             f"model.image.size: expected [height, width] of at least 8, got {image.size}"

@@ -3,10 +3,12 @@
 # run), score the held-out images, and draw where each word looked.
 #   scripts/caption.sh mnist-sequences   # configs/caption-mnist-sequences.yaml
 #   scripts/caption.sh coco-mini         # configs/caption-coco-mini.yaml
+#   scripts/caption.sh coco-mini --set train.threads=1   # further arguments go to train
 # Reads data from the local mirror ($ATTNSEQ_MIRROR, default ../shared/datasets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECIPE=${1:?usage: scripts/caption.sh mnist-sequences|coco-mini}
+RECIPE=${1:?usage: scripts/caption.sh mnist-sequences|coco-mini [--set KEY=VALUE ...]}
+shift
 CONFIG=configs/caption-$RECIPE.yaml
 [ -f "$CONFIG" ] || { echo "no recipe $CONFIG" >&2; exit 2; }
 export ATTNSEQ_MIRROR="${ATTNSEQ_MIRROR:-$(cd .. && pwd)/shared/datasets}"
@@ -23,9 +25,9 @@ fi
 
 start=$(date +%s)
 if [ -f "$RUN/last.safetensors" ]; then
-  attnseq train --resume "$RUN"
+  attnseq train --resume "$RUN" "$@"
 else
-  attnseq train "$CONFIG" --out "$RUN"
+  attnseq train "$CONFIG" --out "$RUN" "$@"
 fi
 echo "training took $(( $(date +%s) - start )) s of wall-clock time"
 echo

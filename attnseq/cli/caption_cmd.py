@@ -113,6 +113,7 @@ def evaluate_caption_run(args) -> int:
             raw.references,
             raw.boxes,
             beam=args.beam,
+            meteor=raw.boxes is None,  # digit words need no synonym matching
             progress=bar,
         )
     if args.out:

@@ -250,8 +250,9 @@ class StripTrainSet:
         )
         self.tokenizer = tokenizer
         self.grey = image_cfg.grey
-        self.lengths = [(1, count) for count in self.source.counts]
-        self.examples = self.lengths
+        # Every strip counts as the longest caption, so a batch mixes strips of all digit
+        # counts: batches of one length would skew the CNN's batch-norm statistics.
+        self.lengths = [(1, strips_cfg.max_digits)] * len(self.source)
         self.dropped_empty = self.dropped_long = 0
 
     def __len__(self) -> int:

@@ -84,17 +84,17 @@ def overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
 
 
 def overlay_figure(rows: Sequence[OverlayRow], columns: int = 5, panel_width: float = 2.2):
-    """A matplotlib figure: for each image, its words in rows of up to ``columns`` panels."""
+    """A matplotlib figure: for each image, its words in lines of up to ``columns`` panels."""
     columns = max(1, min(columns, max((len(r.words) for r in rows), default=1)))
     blocks = [max(1, math.ceil(len(r.words) / columns)) for r in rows]
-    aspect = max(r.image.shape[0] / r.image.shape[1] for r in rows)
-    panel_height = panel_width * aspect + 0.35  # room for the word above each panel
-    title_height = 0.35
-    fig = plt.figure(
-        figsize=(columns * panel_width, sum(blocks) * panel_height + len(rows) * title_height),
-        dpi=100,
-    )
-    grid = fig.add_gridspec(sum(blocks), columns, hspace=0.35, wspace=0.05)
+    # Each line of panels is as tall as its image needs, plus room for the words.
+    heights = [
+        panel_width * r.image.shape[0] / r.image.shape[1] + 0.6
+        for r, block in zip(rows, blocks, strict=True)
+        for _ in range(block)
+    ]
+    fig = plt.figure(figsize=(columns * panel_width, sum(heights)), dpi=100)
+    grid = fig.add_gridspec(len(heights), columns, height_ratios=heights, hspace=0.3, wspace=0.05)
     line = 0
     for row, block in zip(rows, blocks, strict=True):
         height, width = row.image.shape[:2]

@@ -76,3 +76,17 @@ def test_malformed_idx_file(tmp_path):
     path.write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"\x00" * 5))
     with pytest.raises(DataError, match="images.gz: not an idx file"):
         read_mnist_idx(path, path)
+
+
+def test_training_strips_draw_each_digit_anew(pools):
+    from attnseq.data.digit_strips import distort
+
+    rng = np.random.default_rng(0)
+    digit = Image.fromarray(pools["train"].images[0])
+    a, b = np.asarray(distort(digit, rng, CFG)), np.asarray(distort(digit, rng, CFG))
+    assert a.shape == b.shape == (28, 28) and not np.array_equal(a, b)
+    assert abs(
+        int(a.astype(int).sum()) - int(pools["train"].images[0].astype(int).sum())
+    ) < 0.5 * int(pools["train"].images[0].sum())  # still roughly the same amount of ink
+    still = DigitStripsConfig(rotate=0, shear=0, stretch=0, warp=0)
+    assert np.array_equal(np.asarray(distort(digit, rng, still)), pools["train"].images[0])
