@@ -25,8 +25,10 @@ from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.inference import Translation, Translator
 
 # What suits conversation unless the caller says otherwise: beam search that
-# never repeats a trigram within an answer (plain beam search loops).
-CHAT_DEFAULTS = {"beam": 5, "no_repeat_ngram": 3}
+# never repeats a trigram within an answer (plain beam search loops) and
+# penalises its first words by what it would say to anything (MMI-antiLM;
+# weight chosen on DailyDialog's validation dialogues, docs/results.md).
+CHAT_DEFAULTS = {"beam": 5, "no_repeat_ngram": 3, "anti_lm": 0.7}
 
 
 class Chatbot:

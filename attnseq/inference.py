@@ -26,6 +26,7 @@ from attnseq.models.ensemble import Ensemble
 from attnseq.models.quantization import quantize_int8
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.paths import inside
+from attnseq.search.anti_lm import AntiLM
 from attnseq.search.decode import decode_corpus
 from attnseq.search.hypothesis import Hypothesis
 from attnseq.search.sampling import Sampling
@@ -210,6 +211,8 @@ class Translator:
         top_k: int = 0,
         top_p: float = 1.0,
         seed: int | None = None,
+        anti_lm: float = 0.0,
+        anti_lm_steps: int = 3,
     ) -> list[Translation]:
         """Translate sentences; each result carries its attention and n-best alternatives.
 
@@ -219,7 +222,9 @@ class Translator:
         the source; for a chat model ``data.max_len``, since an answer's length
         does not follow its context's). ``sample=True`` draws ``nbest`` outputs instead of
         searching, shaped by ``temperature``, ``top_k`` and ``top_p``, from a
-        generator seeded with ``seed``.
+        generator seeded with ``seed``. ``anti_lm`` > 0 penalises the first
+        ``anti_lm_steps`` words by what the model would say to an empty context
+        (MMI-antiLM, :mod:`attnseq.search.anti_lm`): fewer generic chat answers.
         """
         texts = [texts] if isinstance(texts, str) else list(texts)
         sources = [self.encode_source(text) for text in texts]
@@ -232,10 +237,15 @@ class Translator:
             )
         if max_len is None and self.cfg.task == "chat":
             max_len = self.cfg.data.max_len
+        if anti_lm < 0 or anti_lm_steps < 1:
+            raise AttnseqError(
+                f"anti_lm must be >= 0 and anti_lm_steps >= 1, got {anti_lm}, {anti_lm_steps}"
+            )
         sampling = Sampling(temperature, top_k, top_p, seed) if sample else None
+        model = AntiLM(self.model, anti_lm, anti_lm_steps) if anti_lm > 0 else self.model
         with torch.inference_mode():
             found = decode_corpus(
-                self.model,
+                model,
                 sources,
                 beam,
                 nbest,

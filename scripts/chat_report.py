@@ -8,7 +8,8 @@ Usage (from the repository root, the data mirror in $ATTNSEQ_MIRROR):
 
 Each cell comes from ``attnseq evaluate RUN --data ... --json``, so every
 number can be reproduced with that one command; the decodings are plain
-beam search, beam search with trigram blocking, and nucleus sampling.
+beam search, beam search with trigram blocking (alone and with the
+MMI-antiLM penalty of the chat default), and nucleus sampling.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from pathlib import Path
 DECODINGS = {
     "beam 5": ["--beam", "5", "--no-repeat-ngram", "0"],
     "beam 5 + no-repeat-3gram": ["--beam", "5", "--no-repeat-ngram", "3"],
+    "beam 5 + no-repeat-3gram + anti-LM 0.7": [
+        *("--beam", "5", "--no-repeat-ngram", "3", "--anti-lm", "0.7"),
+    ],
     "sampling top-p 0.9": ["--sample", "--top-p", "0.9", "--seed", "1", "--no-repeat-ngram", "0"],
 }
 COLUMNS = [

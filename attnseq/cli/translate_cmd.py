@@ -11,14 +11,15 @@ from attnseq.cli.insight_options import (
     explanation,
     postprocess,
 )
+from attnseq.conversation import CHAT_DEFAULTS
 
 
 def add_search_options(p, chat: bool = False) -> None:
     """Search flags shared by every command that generates text.
 
-    ``chat`` switches two defaults to what suits conversation: trigram
-    blocking on, and output length capped at the model's ``data.max_len``
-    rather than tied to the input's length.
+    ``chat`` switches three defaults to what suits conversation: trigram
+    blocking and the anti-LM penalty on, and the output length capped at the
+    model's ``data.max_len`` rather than tied to the input's length.
     """
     p.add_argument("--beam", type=int, default=5, help="beam size; 1 is greedy (default 5)")
     p.add_argument("--batch-size", type=int, default=64, help="sentences per batch (default 64)")
@@ -75,6 +76,22 @@ def add_search_options(p, chat: bool = False) -> None:
         help="nucleus sampling: the most likely words holding probability P (default 1.0, off)",
     )
     p.add_argument("--seed", type=int, default=None, help="seed for reproducible sampling")
+    anti_lm = CHAT_DEFAULTS["anti_lm"] if chat else 0.0
+    p.add_argument(
+        "--anti-lm",
+        type=float,
+        default=anti_lm,
+        metavar="W",
+        help="MMI-antiLM: subtract W times the log-probability of each of the first words "
+        f"given an empty input; fewer generic chat answers; 0 is off (default {anti_lm})",
+    )
+    p.add_argument(
+        "--anti-lm-steps",
+        type=int,
+        default=3,
+        metavar="N",
+        help="how many first words --anti-lm penalises (default 3)",
+    )
 
 
 def search_kwargs(args) -> dict:
@@ -92,6 +109,8 @@ def search_kwargs(args) -> dict:
         "top_k": args.top_k,
         "top_p": args.top_p,
         "seed": args.seed,
+        "anti_lm": args.anti_lm,
+        "anti_lm_steps": args.anti_lm_steps,
     }
 
 

@@ -61,6 +61,13 @@ class Ensemble(nn.Module):
         self, prev: Tensor, state: dict[str, Tensor], enc: EnsembleEncoding
     ) -> tuple[Tensor, dict[str, Tensor], Tensor]:
         """Averaged log-probabilities [B, V] (valid logits), the new state, mean attention."""
+        step_logits, attns, new_state = self.member_steps(prev, state, enc)
+        return _mean_probs(step_logits), new_state, torch.stack(attns).mean(0)
+
+    def member_steps(
+        self, prev: Tensor, state: dict[str, Tensor], enc: EnsembleEncoding
+    ) -> tuple[list[Tensor], list[Tensor], dict[str, Tensor]]:
+        """Every model's own step: logits and attention per model, the merged new state."""
         step_logits, attns, new_state = [], [], {}
         for i, (model, part) in enumerate(zip(self.models, enc.parts, strict=True)):
             own = {
@@ -72,7 +79,7 @@ class Ensemble(nn.Module):
             step_logits.append(logits)
             attns.append(attn)
             new_state.update({f"{i}.{name}": value for name, value in own.items()})
-        return _mean_probs(step_logits), new_state, torch.stack(attns).mean(0)
+        return step_logits, attns, new_state
 
 
 def _mean_probs(logits: list[Tensor]) -> Tensor:

@@ -9,8 +9,10 @@ from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig
 from attnseq.data.batching import encode_sources
 from attnseq.data.tokenizers import BOS, EOS
 from attnseq.errors import AttnseqError
+from attnseq.inference import Translator
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.search import Sampling, beam_search, greedy_search, sample_search
+from attnseq.search.anti_lm import AntiLM
 from attnseq.search.constraints import banned_tokens
 from attnseq.search.decode import decode_corpus
 from attnseq.search.sampling import filter_logits
@@ -163,3 +165,48 @@ def test_filter_logits():
 def test_sampling_options_are_checked(bad):
     with pytest.raises(AttnseqError):
         Sampling(**bad)
+
+
+def test_anti_lm_subtracts_the_empty_context_model_for_its_first_steps():
+    model = looping_model(11)
+    src, lengths = batch(11, n=3)
+    wrapped = AntiLM(model, weight=0.5, steps=2)
+    enc, plain_enc = wrapped.encode(src, lengths), model.encode(src, lengths)
+    empty = model.encode(torch.full((3, 1), EOS), torch.ones(3, dtype=torch.long))
+    state = wrapped.init_state(enc)
+    plain_state, empty_state = model.init_state(plain_enc), model.init_state(empty)
+    prev = torch.full((3,), BOS)
+    for t in range(4):
+        scores, state, attn = wrapped.step(prev, state, enc)
+        logits, plain_state, plain_attn = model.step(prev, plain_state, plain_enc)
+        lm_logits, empty_state, _ = model.step(prev, empty_state, empty)
+        expected = torch.log_softmax(logits, -1)
+        if t < 2:
+            expected = expected - 0.5 * torch.log_softmax(lm_logits, -1)
+        torch.testing.assert_close(scores, expected)
+        torch.testing.assert_close(attn, plain_attn)  # the real context's attention
+        prev = logits.argmax(-1)
+
+
+def test_anti_lm_changes_what_is_said_but_not_the_perplexity():
+    model = looping_model(12)
+    src, lengths = batch(12, n=6)
+    plain = beam_search(model, src, lengths, beam=4, max_len=6)
+    same = beam_search(AntiLM(model, 1e-9, 3), src, lengths, beam=4, max_len=6)
+    assert [h[0].tokens for h in same] == [h[0].tokens for h in plain]
+    changed = beam_search(AntiLM(model, 2.0, 3), src, lengths, beam=4, max_len=6)
+    assert [h[0].tokens for h in changed] != [h[0].tokens for h in plain]
+    tgt_in = torch.full((6, 4), BOS)
+    torch.testing.assert_close(
+        AntiLM(model, 2.0, 3)(src, lengths, tgt_in)[0], model(src, lengths, tgt_in)[0]
+    )
+
+
+def test_anti_lm_rejects_nonsense_settings(chat_run):
+    with pytest.raises(ValueError, match="anti-LM"):
+        AntiLM(looping_model(1), weight=-1.0, steps=3)
+    translator = Translator.load(chat_run)
+    with pytest.raises(AttnseqError, match="anti_lm"):
+        translator.translate(["Hello!"], anti_lm=0.5, anti_lm_steps=0)
+    answer = translator.translate(["Hello!"], beam=3, anti_lm=0.5)[0]
+    assert answer.attention.shape[0] == len(answer.out_tokens)
