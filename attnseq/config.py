@@ -213,7 +213,9 @@ class TrainConfig:
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
     weight_decay: float = 0.0
     clip_norm: float | None = 1.0
-    schedule: Literal["constant", "plateau", "warmup_decay"] = "plateau"
+    # linear_decay: warm-up, then down to min_lr in step with the budget spent
+    # (max_steps or max_minutes), which suits a run with a fixed time budget.
+    schedule: Literal["constant", "plateau", "warmup_decay", "linear_decay"] = "plateau"
     warmup_steps: int = 0
     decay_steps: int | None = None
     plateau_factor: float = 0.5
@@ -353,6 +355,11 @@ def _validate(cfg: Config) -> None:
         )
     if cfg.train.teacher_forcing == 0.0:
         raise ConfigError("train.teacher_forcing: 0 never shows the model a reference word")
+    if cfg.train.schedule == "linear_decay" and not (cfg.train.max_steps or cfg.train.max_minutes):
+        raise ConfigError(
+            "train.schedule: linear_decay follows the budget; set train.max_steps or "
+            "train.max_minutes"
+        )
     if cfg.train.doubly_stochastic < 0:
         raise ConfigError(
             f"train.doubly_stochastic: must not be negative, got {cfg.train.doubly_stochastic}"

@@ -63,6 +63,11 @@ class Schedule:
             )
         else:
             self.scheduler = None
+        # linear_decay sets the rate itself from the share of the budget spent.
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.warmup, self.min_lr, self.steps = cfg.warmup_steps, cfg.min_lr, 0
+        if self.kind == "linear_decay":
+            self._set_linear(0.0)
 
     def rescale(self, factor: float) -> None:
         """Multiply the learning rate, now and in the schedule's base (a resumed run
@@ -73,10 +78,24 @@ class Schedule:
                 group["initial_lr"] *= factor
         if self.kind == "warmup_decay":
             self.scheduler.base_lrs = [lr * factor for lr in self.scheduler.base_lrs]
+        self.base_lrs = [lr * factor for lr in self.base_lrs]
 
-    def after_step(self) -> None:
+    def after_step(self, budget_spent: float = 0.0) -> None:
+        """``budget_spent``: the share of the run's budget (steps or minutes) used, in [0, 1]."""
+        self.steps += 1
         if self.kind == "warmup_decay":
             self.scheduler.step()
+        elif self.kind == "linear_decay":
+            self._set_linear(budget_spent)
+
+    def _set_linear(self, budget_spent: float) -> None:
+        """Warm up over ``warmup_steps``, then fall linearly to ``min_lr`` as the budget
+        runs out: under a fixed budget this beats stepwise decay (Li et al., 2020,
+        "Budgeted Training")."""
+        warm = min(1.0, (self.steps + 1) / self.warmup) if self.warmup > 0 else 1.0
+        left = min(1.0, max(0.0, 1.0 - budget_spent))
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+            group["lr"] = self.min_lr + (base - self.min_lr) * warm * left
 
     def after_validation(self, valid_loss: float) -> None:
         if self.kind == "plateau":
@@ -87,8 +106,12 @@ class Schedule:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def state_dict(self) -> dict:
+        if self.kind == "linear_decay":
+            return {"base_lrs": self.base_lrs, "steps": self.steps}
         return self.scheduler.state_dict() if self.scheduler is not None else {}
 
     def load_state_dict(self, state: dict) -> None:
-        if self.scheduler is not None:
+        if self.kind == "linear_decay":
+            self.base_lrs, self.steps = list(state["base_lrs"]), int(state["steps"])
+        elif self.scheduler is not None:
             self.scheduler.load_state_dict(state)

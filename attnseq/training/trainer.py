@@ -425,8 +425,17 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             return None, int(tokens)
         self.precision.step(self.optimizer)
-        self.schedule.after_step()
+        self.schedule.after_step(self._budget_spent())
         return mean, int(tokens)
+
+    def _budget_spent(self) -> float:
+        """How much of ``max_steps`` or ``max_minutes`` is used (whichever is further);
+        the time is the one all processes agreed on at the last step."""
+        t, p = self.cfg.train, self.progress
+        shares = [(p.step + 1) / t.max_steps] if t.max_steps else []
+        if t.max_minutes:
+            shares.append(p.train_seconds / (60 * t.max_minutes))
+        return min(1.0, max(shares, default=0.0))
 
     def _share(self, global_batch: list[int]) -> tuple[Batch, float]:
         """This process's part of a global batch, with its weight in the step.
