@@ -2,9 +2,9 @@
 
 A strip holds 1 to 5 handwritten digits side by side, each scaled, shifted
 up or down and (in training) slightly rotated, sheared, stretched and
-warped, with random gaps between them; its caption is the digit words ("four zero seven"). Every placed
-digit's box is kept, so one can check that the decoder looked at the right
-digit when it wrote each word.
+warped, with random gaps between them; its caption is the digit words
+("four zero seven"). Every placed digit's box is kept, so one can check that
+the decoder looked at the right digit when it wrote each word.
 
 Digits come from the registry's ``mnist`` data: training strips from
 ``mnist-5k`` (less ``valid_digits`` of them, kept for validation strips),
