@@ -65,11 +65,23 @@ class Ensemble(nn.Module):
         return _mean_probs(step_logits), new_state, torch.stack(attns).mean(0)
 
     def member_steps(
-        self, prev: Tensor, state: dict[str, Tensor], enc: EnsembleEncoding
+        self,
+        prev: Tensor,
+        state: dict[str, Tensor],
+        enc: EnsembleEncoding,
+        count: int | None = None,
     ) -> tuple[list[Tensor], list[Tensor], dict[str, Tensor]]:
-        """Every model's own step: logits and attention per model, the merged new state."""
-        step_logits, attns, new_state = [], [], {}
-        for i, (model, part) in enumerate(zip(self.models, enc.parts, strict=True)):
+        """Every model's own step: logits and attention per model, the merged new state.
+
+        With ``count`` only the first ``count`` models step; the others' state is
+        carried over unchanged (a member whose output is no longer needed costs nothing).
+        """
+        step_logits, attns = [], []
+        new_state = {
+            name: value for name, value in state.items() if name.split(".", 1)[0].isdigit()
+        }
+        members = list(zip(self.models, enc.parts, strict=True))[:count]
+        for i, (model, part) in enumerate(members):
             own = {
                 name.split(".", 1)[1]: value
                 for name, value in state.items()

@@ -55,8 +55,12 @@ class AntiLM(Ensemble):
     ) -> tuple[Tensor, dict[str, Tensor], Tensor]:
         """``log p(w|S) - weight * log p(w|empty)`` for the first ``steps`` words; the
         context's attention only (the empty context has nothing to show)."""
-        (logits, lm_logits), (attn, _), new_state = self.member_steps(prev, state, enc)
         step = state[STEP]
+        if step.numel() and int(step.min()) >= self.steps:  # every row is past the penalty
+            (logits,), (attn,), new_state = self.member_steps(prev, state, enc, count=1)
+            new_state[STEP] = step + 1
+            return torch.log_softmax(logits.float(), -1), new_state, attn
+        (logits, lm_logits), (attn, _), new_state = self.member_steps(prev, state, enc)
         logp = torch.log_softmax(logits.float(), -1)
         lm_logp = torch.log_softmax(lm_logits.float(), -1).masked_fill(~logp.isfinite(), 0.0)
         penalised = (step < self.steps).to(logp.dtype).unsqueeze(1) * self.weight
