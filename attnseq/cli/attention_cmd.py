@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnseq.cli.common import add_command
+from attnseq.cli.common import add_command, decode_device
 from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 
@@ -55,7 +55,7 @@ def run(args) -> int:
         raise AttnseqError(f"{args.output}: unknown format; use .png, .svg or .json or --format")
     if not 1 <= args.nbest <= args.beam:
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
-    translator = load(args.run_dir, quantize=args.quantize)
+    translator = load(args.run_dir, device=decode_device(args), quantize=args.quantize)
     if not translator.has_attention:
         raise AttnseqError(
             f"{args.run_dir}: this model has no attention (model.decoder.attention: none), "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attnseq.cli.common import add_command
+from attnseq.cli.common import add_command, add_device_option, decode_device
 
 
 def register(subparsers) -> None:
@@ -36,6 +36,7 @@ def register(subparsers) -> None:
         help="save the attention figure: one panel per word, one block per image (.png, .svg, .pdf)",
     )
     p.add_argument("--json", action="store_true", help="print captions with attention as JSON")
+    add_device_option(p)
     p.set_defaults(func=run)
 
 
@@ -51,7 +52,7 @@ def run(args) -> int:
         raise AttnseqError(f"--beam must be at least 1, got {args.beam}")
     if bool(args.images) == bool(args.data):
         raise AttnseqError("give IMAGE files or --data NAME:SPLIT (one of the two)")
-    captioner = Captioner.load(args.run_dir)
+    captioner = Captioner.load(args.run_dir, device=decode_device(args))
     if args.data:
         raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
         images = raw.originals(args.count)
@@ -104,7 +105,7 @@ def evaluate_caption_run(args) -> int:
         raise AttnseqError("caption runs are evaluated one at a time (no ensembles)")
     if not args.data:
         raise AttnseqError("give --data NAME:SPLIT, e.g. coco-mini:test or mnist-sequences:test")
-    captioner = Captioner.load(args.run_dirs[0])
+    captioner = Captioner.load(args.run_dirs[0], device=decode_device(args))
     raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
     with tqdm(total=len(raw.keys), unit="img", desc="captioning") as bar:
         result = evaluate_captions(

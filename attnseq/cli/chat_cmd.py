@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from attnseq.cli.common import add_command
+from attnseq.cli.common import add_command, decode_device
 from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
 HELP = """commands:
@@ -92,7 +92,7 @@ def _show_attention(bot, answer, argument: str) -> list[str]:
 def run(args) -> int:
     from attnseq.conversation import Chatbot
 
-    bot = Chatbot.load(args.run_dir)
+    bot = Chatbot.load(args.run_dir, device=decode_device(args))
     options = search_kwargs(args)
     options.pop("batch_size")
     interactive = sys.stdin.isatty()

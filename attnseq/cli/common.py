@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -47,3 +48,25 @@ def read_text_lines(path: str) -> list[str]:
     from attnseq.data.readers import read_lines
 
     return read_lines(Path(path))
+
+
+def add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--device",
+        type=_device_spec,
+        default="cpu",
+        help="where to decode: cpu (default), cuda, cuda:N, or auto (the GPU when torch sees one)",
+    )
+
+
+def _device_spec(text: str) -> str:
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of auto, cpu, cuda, cuda:N")
+    return text
+
+
+def decode_device(args) -> str:
+    """``--device`` resolved, with a clear error where CUDA is asked for and absent."""
+    from attnseq.training.device import choose_device
+
+    return str(choose_device(args.device, field="--device"))

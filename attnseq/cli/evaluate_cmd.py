@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attnseq.cli.common import add_command
+from attnseq.cli.common import add_command, decode_device
 from attnseq.cli.insight_options import add_insight_options, postprocess
 from attnseq.cli.translate_cmd import add_search_options, search_kwargs
 
@@ -109,7 +109,7 @@ def run(args) -> int:
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
-    translator = load(*args.run_dirs, quantize=args.quantize)
+    translator = load(*args.run_dirs, device=decode_device(args), quantize=args.quantize)
     cfg = translator.cfg
     pairs = _pairs(args, cfg)
     with tqdm(total=len(pairs), unit="sent", desc="translating") as bar:
@@ -118,7 +118,7 @@ def run(args) -> int:
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     tail = cfg.data.max_len if cfg.task == "chat" else None
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None, tail)
-    nll, tokens = corpus_nll(translator.model, encoded.examples)
+    nll, tokens = corpus_nll(translator.model, encoded.examples, device=translator.device)
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
     scores = [bleu(hyps, refs, args.tokenize, args.lowercase), chrf(hyps, refs)]

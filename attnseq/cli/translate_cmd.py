@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from attnseq.cli.common import add_command, input_sentences, split_run_dirs
+from attnseq.cli.common import (
+    add_command,
+    add_device_option,
+    decode_device,
+    input_sentences,
+    split_run_dirs,
+)
 from attnseq.cli.insight_options import (
     add_insight_options,
     corpus_summary,
@@ -42,6 +48,7 @@ def add_search_options(p, chat: bool = False) -> None:
         default=1.0,
         help="alpha in score/length^alpha for ranking beams (default 1.0)",
     )
+    add_device_option(p)
     p.add_argument(
         "--quantize",
         choices=["int8"],
@@ -147,7 +154,7 @@ def run(args) -> int:
     if args.beam < 1 or args.nbest < 1 or (args.nbest > args.beam and not args.sample):
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")
     run_dirs, texts = split_run_dirs(args.run_dir, args.texts)
-    translator = load(*run_dirs, quantize=args.quantize)
+    translator = load(*run_dirs, device=decode_device(args), quantize=args.quantize)
     results = translator.translate(input_sentences(texts), nbest=args.nbest, **search_kwargs(args))
     results = postprocess(args, translator, results)
     for i, result in enumerate(results):

@@ -126,6 +126,16 @@ def test_fp16_needs_cuda(tmp_path, capsys):
     assert "train.precision: fp16 needs a CUDA device" in capsys.readouterr().err
 
 
+def test_decoding_device_flag(tmp_path, capsys):
+    """--device is checked before anything loads: a typo or a missing GPU is named."""
+    with pytest.raises(SystemExit):
+        main(["translate", str(tmp_path), "Bonjour.", "--device", "gpu"])
+    assert "argument --device: 'gpu' is not one of auto, cpu, cuda, cuda:N" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main(["translate", str(tmp_path), "Bonjour.", "--device", "cuda"]) == 2
+        assert "--device: 'cuda' but torch" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA)
 @pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
 def test_cuda_training(tmp_path, precision):
@@ -135,6 +145,16 @@ def test_cuda_training(tmp_path, precision):
     args = ["train", TINY, "--out", str(run), "--quiet", *FAST]
     assert main([*args, "--set", "train.device=cuda", "--set", f"train.precision={precision}"]) == 0
     check_run(run)
+    # Decoding on the GPU gives the CPU's translations (greedy, so no near-tie reordering).
+    sentences = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee."]
+    on_cpu = [r.text for r in attnseq.load(run).translate(sentences, beam=1)]
+    on_gpu = [r.text for r in attnseq.load(run, device="cuda").translate(sentences, beam=1)]
+    assert on_gpu == on_cpu
+    # The CLI decodes and scores (perplexity too) on the GPU.
+    (tmp_path / "src.de").write_text("\n".join(sentences) + "\n")
+    (tmp_path / "ref.en").write_text("A man rides a bike.\nTwo dogs play in the snow.\n")
+    files = ["--src", str(tmp_path / "src.de"), "--ref", str(tmp_path / "ref.en")]
+    assert main(["evaluate", str(run), *files, "--device", "cuda", "--beam", "1"]) == 0
     if precision == "fp16":
         _, meta = load_tensors(run / "last.safetensors")
         assert meta["precision"]["scale"] > 0  # the gradient scaler's state is kept
