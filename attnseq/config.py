@@ -75,6 +75,10 @@ class DigitStripsConfig:
     shear: float = 0.2
     stretch: float = 0.15
     warp: float = 1.5
+    # Simard et al.'s elastic distortion: a random displacement field smoothed by a
+    # Gaussian of elastic_sigma pixels, scaled by elastic (their alpha); 0 is off.
+    elastic: float = 0.0
+    elastic_sigma: float = 4.0
 
 
 @dataclass
@@ -145,7 +149,8 @@ class EncoderConfig:
 
 @dataclass
 class DecoderConfig:
-    type: Literal["luong", "bahdanau", "transformer"] = "luong"
+    # conditional: Nematus's conditional GRU (attention between two transitions; one layer)
+    type: Literal["luong", "bahdanau", "conditional", "transformer"] = "luong"
     cell: Literal["gru", "lstm"] = "gru"
     hidden_size: int = 512
     layers: int = 1
@@ -435,6 +440,11 @@ def _validate_architectures(cfg: Config) -> None:
             raise ConfigError(
                 f"{key}.heads: {part.heads} heads do not divide hidden_size {part.hidden_size}"
             )
+    if dec.type == "conditional" and dec.layers != 1:
+        raise ConfigError(
+            f"model.decoder.layers: the conditional decoder has one layer of two "
+            f"transitions; got {dec.layers}"
+        )
     if dec.type == "transformer" and cfg.train.teacher_forcing < 1.0:
         raise ConfigError(
             "train.teacher_forcing: a Transformer decoder trains all positions at once "
@@ -495,9 +505,11 @@ def _validate_caption(cfg: Config) -> None:
     for key in ("train_strips", "valid_strips", "test_strips", "valid_digits"):
         if getattr(strips, key) < 1:
             raise ConfigError(f"data.captions.strips.{key}: must be positive")
-    for key in ("max_gap", "rotate", "shear", "stretch", "warp"):
+    for key in ("max_gap", "rotate", "shear", "stretch", "warp", "elastic"):
         if getattr(strips, key) < 0:
             raise ConfigError(f"data.captions.strips.{key}: must not be negative")
+    if strips.elastic_sigma <= 0:
+        raise ConfigError("data.captions.strips.elastic_sigma: must be positive")
     if len(image.size) != 2 or min(image.size) < 8:
         raise ConfigError(
             f"model.image.size: expected [height, width] of at least 8, got {image.size}"

@@ -1,4 +1,4 @@
-"""Attentional RNN decoders in the two classic forms.
+"""Attentional RNN decoders in the two classic forms, and Nematus's conditional GRU.
 
 Both expose the same two entry points:
 
@@ -15,6 +15,11 @@ combine ``tanh(W_c [c; h])`` into an attentional vector; with input feeding
 that vector also enters the next step. Without input feeding nothing couples
 the steps except the RNN itself, so training runs the RNN over the whole
 target in one fused call and attends for all positions at once.
+
+The conditional GRU (Sennrich et al. 2017, the decoder of the best WMT17
+multimodal systems) attends *between* two transitions of one step: the first
+reads the previous word, the attention query is its result, and the second
+transition reads the context.
 """
 
 from __future__ import annotations
@@ -198,4 +203,40 @@ class LuongDecoder(RNNDecoder):
         return self._readout(outputs, enc)
 
 
-DECODERS: dict[str, type[RNNDecoder]] = {"bahdanau": BahdanauDecoder, "luong": LuongDecoder}
+class ConditionalDecoder(RNNDecoder):
+    """``s' = RNN_1(y, s)``, ``c = attend(s')``, ``s = RNN_2(c, s')``; one layer.
+
+    Against Bahdanau's form the query already knows the previous word, and
+    against Luong's the context still changes the state that the next step
+    starts from. The readout is Nematus's: ``tanh(W [s; c; y])``.
+    """
+
+    def rnn_input_size(self, embed_dim: int, memory_size: int) -> int:
+        return embed_dim
+
+    def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int, **kwargs):
+        super().__init__(cfg, embedding, memory_size, **kwargs)
+        cell = nn.LSTMCell if self.is_lstm else nn.GRUCell
+        self.second = cell(memory_size, cfg.hidden_size)
+        readout_in = cfg.hidden_size + memory_size + embedding.embedding_dim
+        self.readout = nn.Linear(readout_in, self.readout_size)
+
+    def step(self, prev, state, enc):
+        embedded = self.dropout(self.embedding(prev))
+        first, middle = self._rnn(embedded.unsqueeze(1), state)
+        context, attn = self._attend(first.squeeze(1), enc)
+        if self.is_lstm:
+            hidden, cell = self.second(context, (middle["hidden"][:, 0], middle["cell"][:, 0]))
+            new = {"hidden": hidden.unsqueeze(1), "cell": cell.unsqueeze(1)}
+        else:
+            hidden = self.second(context, middle["hidden"][:, 0])
+            new = {"hidden": hidden.unsqueeze(1)}
+        readout = torch.tanh(self.readout(torch.cat([hidden, context, embedded], -1)))
+        return self.dropout(readout), new, attn
+
+
+DECODERS: dict[str, type[RNNDecoder]] = {
+    "bahdanau": BahdanauDecoder,
+    "luong": LuongDecoder,
+    "conditional": ConditionalDecoder,
+}

@@ -25,7 +25,7 @@ def test_shipped_configs_load(path):
         ),
         (
             {"model": {"decoder": {"type": "lstm"}}},
-            "model.decoder.type: 'lstm' is not one of 'luong', 'bahdanau'",
+            "model.decoder.type: 'lstm' is not one of 'luong', 'bahdanau', 'conditional'",
         ),
         ({"train": {"lr": "fast"}}, "train.lr: expected a number, got 'fast'"),
         ({"train": {"batch_tokens": 2.5}}, "train.batch_tokens: expected an integer"),

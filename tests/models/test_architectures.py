@@ -259,6 +259,10 @@ def test_own_initialisation_survives_uniform_init():
         ),
         ({"decoder": {"type": "transformer", "positions": "fixed"}}, "model.decoder.positions"),
         ({"encoder": {"type": "lstm"}}, "'rnn', 'cnn', 'transformer'"),
+        (
+            {"decoder": {"type": "conditional", "layers": 2}},
+            "model.decoder.layers: the conditional decoder has one layer of two transitions; got 2",
+        ),
     ],
 )
 def test_config_errors_name_the_key(model, message):

@@ -14,8 +14,9 @@ VARIANTS = [
     ("luong", False),
     ("luong", True),
     ("bahdanau", False),
+    ("conditional", False),
 ]
-VARIANT_IDS = ["luong", "luong-feed", "bahdanau"]
+VARIANT_IDS = ["luong", "luong-feed", "bahdanau", "conditional"]
 
 
 def config(decoder="luong", feed=False, cell="gru", attention="general", **kw) -> ModelConfig:
@@ -76,6 +77,24 @@ def test_forward_matches_step_by_step(decoder, feed, cell):
             torch.testing.assert_close(attn[:, t], step_attn, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_conditional_decoder_queries_after_reading_the_word(cell):
+    """The conditional GRU attends from a state that has read the previous word;
+    Bahdanau's decoder attends from the state before it, so its first attention
+    cannot depend on the first word fed."""
+    src, lengths, _ = toy_batch(3)
+    firsts = {}
+    for decoder in ("conditional", "bahdanau"):
+        torch.manual_seed(3)
+        model = Seq2Seq(config(decoder, cell=cell), SRC_V, TGT_V).eval()
+        with torch.no_grad():
+            enc = model.encode(src, lengths)
+            state = model.init_state(enc)
+            firsts[decoder] = [model.step(torch.full((3,), w), state, enc)[2] for w in (5, 9)]
+    assert not torch.allclose(*firsts["conditional"])
+    torch.testing.assert_close(*firsts["bahdanau"])
+
+
 def test_padding_does_not_change_outputs():
     torch.manual_seed(2)
     model = Seq2Seq(config(), SRC_V, TGT_V).eval()
@@ -125,11 +144,12 @@ def test_padding_embedding_rows_are_zero():
 # ------------------------------------------------------------------ overfit
 
 
-def test_overfits_200_real_pairs(overfit):
+@pytest.mark.parametrize("decoder", ["luong", "conditional"])
+def test_overfits_200_real_pairs(overfit, decoder):
     cfg = ModelConfig(
         embed_dim=64,
         encoder=EncoderConfig(hidden_size=64, dropout=0.0),
-        decoder=DecoderConfig(hidden_size=128, attention_size=64, dropout=0.0),
+        decoder=DecoderConfig(type=decoder, hidden_size=128, attention_size=64, dropout=0.0),
     )
     result = overfit(cfg, lr=3e-3)
     assert result.exact >= 180, f"only {result.exact}/200 reproduced (loss {result.loss:.3f})"

@@ -130,7 +130,9 @@ def test_decoding_device_flag(tmp_path, capsys):
     """--device is checked before anything loads: a typo or a missing GPU is named."""
     with pytest.raises(SystemExit):
         main(["translate", str(tmp_path), "Bonjour.", "--device", "gpu"])
-    assert "argument --device: 'gpu' is not one of auto, cpu, cuda, cuda:N" in capsys.readouterr().err
+    assert (
+        "argument --device: 'gpu' is not one of auto, cpu, cuda, cuda:N" in capsys.readouterr().err
+    )
     if not torch.cuda.is_available():
         assert main(["translate", str(tmp_path), "Bonjour.", "--device", "cuda"]) == 2
         assert "--device: 'cuda' but torch" in capsys.readouterr().err
