@@ -71,6 +71,20 @@ def _pairs(args, cfg) -> list[tuple[str, str]]:
     return load_split(*_registry_data(args, cfg))[0]
 
 
+def tokenized_output(cfg, hyps: list[str]) -> list[str]:
+    """Outputs in the lowercased Moses-tokenized convention.
+
+    A model trained on the tokenized files (``data.variant: tok``) already
+    writes them; tokenizing again would escape its escapes (``l&apos;`` to
+    ``l&amp;apos;``), which cost 12 BLEU on English-French.
+    """
+    from attnseq.evaluation.metrics import moses_tokenized
+
+    if cfg.data.variant == "tok":
+        return [h.lower() for h in hyps]
+    return moses_tokenized(hyps, cfg.data.tgt_lang)
+
+
 def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
     """The official tokenized references when the data set ships them, else ours."""
     from dataclasses import replace
@@ -128,10 +142,8 @@ def run(args) -> int:
     for score in scores:
         print(score)
     if args.tokenized:
-        from attnseq.evaluation.metrics import moses_tokenized
-
         tok_refs, where = _tokenized_refs(args, cfg, refs)
-        tokenized = bleu(moses_tokenized(hyps, cfg.data.tgt_lang), tok_refs, "none")
+        tokenized = bleu(tokenized_output(cfg, hyps), tok_refs, "none")
         metrics["BLEU_tokenized"] = tokenized.score
         print(f"{tokenized}  [lowercased, Moses-tokenized; {where}]")
     print(f"perplexity = {ppl:.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)")

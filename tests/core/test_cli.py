@@ -128,6 +128,17 @@ def test_evaluate_on_registry_split(run_dir, capsys):
     assert "tok:none" in out and "references tokenized like the output" in out
 
 
+def test_tokenized_bleu_does_not_tokenize_tokenized_output():
+    from attnseq.cli.evaluate_cmd import tokenized_output
+    from attnseq.config import config_from_dict
+
+    data = {"dataset": "multi30k", "src_lang": "en", "tgt_lang": "fr"}
+    raw = config_from_dict({"data": data})
+    tok = config_from_dict({"data": {**data, "variant": "tok"}})
+    assert tokenized_output(raw, ["L'herbe verte."]) == ["l&apos; herbe verte ."]
+    assert tokenized_output(tok, ["l&apos; herbe verte ."]) == ["l&apos; herbe verte ."]
+
+
 def test_python_api(run_dir):
     import attnseq
 
