@@ -75,10 +75,6 @@ class DigitStripsConfig:
     shear: float = 0.2
     stretch: float = 0.15
     warp: float = 1.5
-    # Simard et al.'s elastic distortion: a random displacement field smoothed by a
-    # Gaussian of elastic_sigma pixels, scaled by elastic (their alpha); 0 is off.
-    elastic: float = 0.0
-    elastic_sigma: float = 4.0
 
 
 @dataclass
@@ -505,11 +501,9 @@ def _validate_caption(cfg: Config) -> None:
     for key in ("train_strips", "valid_strips", "test_strips", "valid_digits"):
         if getattr(strips, key) < 1:
             raise ConfigError(f"data.captions.strips.{key}: must be positive")
-    for key in ("max_gap", "rotate", "shear", "stretch", "warp", "elastic"):
+    for key in ("max_gap", "rotate", "shear", "stretch", "warp"):
         if getattr(strips, key) < 0:
             raise ConfigError(f"data.captions.strips.{key}: must not be negative")
-    if strips.elastic_sigma <= 0:
-        raise ConfigError("data.captions.strips.elastic_sigma: must be positive")
     if len(image.size) != 2 or min(image.size) < 8:
         raise ConfigError(
             f"model.image.size: expected [height, width] of at least 8, got {image.size}"

@@ -1,8 +1,8 @@
 """``mnist-sequences``: strips of real MNIST digits, captioned with their names.
 
 A strip holds 1 to 5 handwritten digits side by side, each scaled, shifted
-up or down and (in training) slightly rotated, sheared, stretched, warped
-and optionally elastically distorted, with random gaps between them; its caption is the digit words
+up or down and (in training) slightly rotated, sheared, stretched and
+warped, with random gaps between them; its caption is the digit words
 ("four zero seven"). Every placed digit's box is kept, so one can check that
 the decoder looked at the right digit when it wrote each word.
 
@@ -160,40 +160,7 @@ def distort(digit: Image.Image, rng: np.random.Generator, cfg: DigitStripsConfig
     source = (corners - centre) @ np.linalg.inv(forward).T + centre
     source = source + rng.normal(0.0, cfg.warp, source.shape) if cfg.warp else source
     quad = tuple(float(v) for v in source.ravel())
-    digit = digit.transform(digit.size, Image.Transform.QUAD, quad, Image.Resampling.BILINEAR)
-    if cfg.elastic:
-        digit = Image.fromarray(elastic(np.asarray(digit), rng, cfg.elastic, cfg.elastic_sigma))
-    return digit
-
-
-def elastic(pixels: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float) -> np.ndarray:
-    """Simard et al. (2003): move every pixel by a smooth random field, so strokes
-    bend the way hands vary (a 4 that closes like a 9), which no affine map does.
-
-    The field is uniform noise in [-1, 1] smoothed by a Gaussian of ``sigma``
-    pixels (a matrix product on each side) and scaled by ``alpha``; pixels are
-    read back bilinearly.
-    """
-    height, width = pixels.shape
-    field = [_gaussian(n, sigma) for n in (height, width)]
-    dy, dx = (alpha * field[0] @ rng.uniform(-1, 1, pixels.shape) @ field[1].T for _ in range(2))
-    rows, cols = np.mgrid[0:height, 0:width]
-    y = np.clip(rows + dy, 0, height - 1)
-    x = np.clip(cols + dx, 0, width - 1)
-    y0, x0 = np.floor(y).astype(int), np.floor(x).astype(int)
-    y1, x1 = np.minimum(y0 + 1, height - 1), np.minimum(x0 + 1, width - 1)
-    fy, fx = y - y0, x - x0
-    image = pixels.astype(np.float32)
-    top = image[y0, x0] * (1 - fx) + image[y0, x1] * fx
-    bottom = image[y1, x0] * (1 - fx) + image[y1, x1] * fx
-    return np.rint(top * (1 - fy) + bottom * fy).astype(np.uint8)
-
-
-def _gaussian(size: int, sigma: float) -> np.ndarray:
-    """Rows of a normalised Gaussian smoothing matrix: ``G @ v`` blurs ``v``."""
-    offsets = np.arange(size)[:, None] - np.arange(size)[None, :]
-    weights = np.exp(-(offsets**2) / (2 * sigma**2))
-    return weights / weights.sum(1, keepdims=True)
+    return digit.transform(digit.size, Image.Transform.QUAD, quad, Image.Resampling.BILINEAR)
 
 
 def draw_strip(
