@@ -290,6 +290,25 @@ def test_recipes_load_and_build(pair):
     assert sum(p.numel() for p in model.parameters()) > 1_000_000
 
 
+@pytest.mark.parametrize(
+    ("recipe", "langs", "decoder"),
+    [
+        ("multi30k-en-de", ("en", "de"), "conditional"),
+        ("multi30k-de-en", ("de", "en"), "transformer"),
+    ],
+)
+def test_quality_recipes_load_and_build(recipe, langs, decoder):
+    """The measured one-hour recipes of docs/results.md, as they were run."""
+    cfg = load_config(f"configs/{recipe}.yaml")
+    assert (cfg.data.dataset, cfg.data.variant) == ("multi30k", "tok")
+    assert (cfg.data.src_lang, cfg.data.tgt_lang) == langs
+    assert cfg.model.decoder.type == decoder
+    assert cfg.train.max_minutes == 60 and cfg.train.schedule == "linear_decay"
+    assert cfg.train.precision == "bf16" and cfg.train.threads == 1
+    model = Seq2Seq(cfg.model, 100, 100)
+    assert sum(p.numel() for p in model.parameters()) > 1_000_000
+
+
 def test_rnn_baseline_recipe_is_a_fair_comparison():
     """Same data, vocabulary and time budget as the Transformer recipe; only the model differs."""
     rnn = load_config("configs/multi30k-en-de-rnn.yaml")
