@@ -3,6 +3,7 @@
 One config serves a laptop, a GPU box and a job of several processes: ``auto``
 takes the GPU when torch sees one, and ``cuda`` means "this process's GPU",
 which for the i-th process on a machine (torchrun's LOCAL_RANK) is ``cuda:i``.
+The decoding commands' ``--device`` flag resolves the same way.
 """
 
 from __future__ import annotations
