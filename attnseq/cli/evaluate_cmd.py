@@ -132,7 +132,7 @@ def run(args) -> int:
     hyps, refs = [o.text for o in outputs], [t for _, t in pairs]
     tail = cfg.data.max_len if cfg.task == "chat" else None
     encoded = encode_pairs(pairs, translator.src_tok, translator.tgt_tok, None, tail)
-    nll, tokens = corpus_nll(translator.model, encoded.examples, device=translator.device)
+    nll, tokens = corpus_nll(translator.model, encoded.examples)
     if args.out:
         atomic_write_text(Path(args.out), "".join(h + "\n" for h in hyps))
     scores = [bleu(hyps, refs, args.tokenize, args.lowercase), chrf(hyps, refs)]

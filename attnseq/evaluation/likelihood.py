@@ -39,9 +39,17 @@ def batches_nll(model, batches: Iterable[Batch]) -> tuple[float, int]:
 
 
 def corpus_nll(
-    model, examples: Sequence[Example], batch_tokens: int = 4000, device: str | torch.device = "cpu"
+    model,
+    examples: Sequence[Example],
+    batch_tokens: int = 4000,
+    device: str | torch.device | None = None,
 ) -> tuple[float, int]:
-    """Summed negative log-likelihood of the references and their token count (teacher forcing)."""
+    """Summed negative log-likelihood of the references and their token count (teacher forcing).
+
+    Batches go to ``device``, by default the model's own, so a caller cannot
+    feed CPU tensors to a GPU model by forgetting to say where it is.
+    """
+    device = device if device is not None else next(model.parameters()).device
     lengths = [(len(s), len(t)) for s, t in examples]
     return batches_nll(
         model,
