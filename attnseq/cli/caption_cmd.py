@@ -93,6 +93,8 @@ def is_caption_run(run_dir: str) -> bool:
 def evaluate_caption_run(args) -> int:
     """``attnseq evaluate`` on a caption run: ``--data NAME:SPLIT``, or ``--data SPLIT``
     for the split of the run's own data settings."""
+    import json
+
     from tqdm import tqdm
 
     from attnseq.atomic import atomic_write_text
@@ -124,4 +126,7 @@ def evaluate_caption_run(args) -> int:
         print(f"{metric:18s} {value:6.2f}")
     for metric, why in result.unavailable.items():
         print(f"{metric:18s}    n/a  ({why})")
+    if args.json:
+        metrics = {**result.metrics, "images": len(raw.keys), "beam": args.beam}
+        atomic_write_text(Path(args.json), json.dumps(metrics, indent=2) + "\n")
     return 0

@@ -42,6 +42,13 @@ def register(subparsers) -> None:
         help="also report BLEU on lowercased Moses-tokenized text (the WMT multimodal "
         "convention), against the data set's official tokenized references where it has them",
     )
+    p.add_argument(
+        "--detokenized",
+        action="store_true",
+        help="also report sacrebleu's default BLEU (13a, cased) and chrF against the data "
+        "set's raw references; the output of a model trained on tokenized text "
+        "(data.variant: tok) is Moses-detokenized first",
+    )
     p.add_argument("--json", metavar="PATH", help="also write all metrics to this JSON file")
     add_search_options(p)
     add_insight_options(p, explain=False)
@@ -83,6 +90,42 @@ def tokenized_output(cfg, hyps: list[str]) -> list[str]:
     if cfg.data.variant == "tok":
         return [h.lower() for h in hyps]
     return moses_tokenized(hyps, cfg.data.tgt_lang)
+
+
+def detokenized_output(cfg, hyps: list[str]) -> list[str]:
+    """Plain text: what sacrebleu's default expects. Only a tok-variant model needs work."""
+    from attnseq.evaluation.metrics import moses_detokenized
+
+    if cfg.data.variant == "tok":
+        return moses_detokenized(hyps, cfg.data.tgt_lang)
+    return list(hyps)
+
+
+def _raw_refs(args, cfg, refs: list[str]) -> list[str]:
+    """The raw references of a registry split (--src/--ref files are taken as given)."""
+    from dataclasses import replace
+
+    from attnseq.data.corpora import VARIANTS
+    from attnseq.data.pipeline import load_split
+
+    if args.data:
+        data, split = _registry_data(args, cfg)
+        if "raw" in VARIANTS.get(data.dataset, ()):
+            return [t for _, t in load_split(replace(data, variant="raw"), split)[0]]
+    return refs
+
+
+def _detokenized_scores(args, cfg, hyps: list[str], refs: list[str]) -> dict[str, float]:
+    """sacrebleu's default scores, cased and case-insensitive, each with its signature:
+    the figures the rest of the field reports, beside the WMT multimodal convention."""
+    from attnseq.evaluation.metrics import bleu, chrf
+
+    plain, raw = detokenized_output(cfg, hyps), _raw_refs(args, cfg, refs)
+    scores = {"BLEU_13a": bleu(plain, raw), "BLEU_13a_lc": bleu(plain, raw, lowercase=True)}
+    scores["chrF_detok"] = chrf(plain, raw)
+    for name, score in scores.items():
+        print(f"{score}  [{name}: detokenized output, raw references]")
+    return {name: score.score for name, score in scores.items()}
 
 
 def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
@@ -146,6 +189,8 @@ def run(args) -> int:
         tokenized = bleu(tokenized_output(cfg, hyps), tok_refs, "none")
         metrics["BLEU_tokenized"] = tokenized.score
         print(f"{tokenized}  [lowercased, Moses-tokenized; {where}]")
+    if args.detokenized:
+        metrics.update(_detokenized_scores(args, cfg, hyps, refs))
     print(f"perplexity = {ppl:.2f}  ({tokens:,} reference tokens, {len(pairs):,} sentences)")
     if cfg.task == "chat":
         dialogue = dialogue_scores(hyps)

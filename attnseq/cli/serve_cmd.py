@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from attnseq.cli.common import add_command
+from attnseq.cli.common import add_command, add_device_option, decode_device
 
 
 def register(subparsers) -> None:
@@ -25,6 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--threads", type=int, help="torch threads for the model (default: torch's)")
+    add_device_option(p)
     batching = p.add_argument_group("server-side batching")
     batching.add_argument(
         "--max-batch", type=int, default=32, help="inputs decoded together at most (default 32)"
@@ -103,7 +104,7 @@ def run(args) -> int:
         max_image_bytes=int(args.max_image_mb * 1024 * 1024),
         max_image_pixels=args.max_image_pixels,
     )
-    models = load_models(args.run_dirs)
+    models = load_models(args.run_dirs, decode_device(args))
     app = create_app(
         models,
         limits,

@@ -45,6 +45,15 @@ def moses_tokenized(texts: Sequence[str], lang: str) -> list[str]:
     ]
 
 
+def moses_detokenized(texts: Sequence[str], lang: str) -> list[str]:
+    """Moses-tokenized text (with escapes) back to plain text, so a model trained on
+    the tokenized files can be scored by sacrebleu's default against raw references."""
+    from sacremoses import MosesDetokenizer
+
+    detokenizer = MosesDetokenizer(lang)
+    return [detokenizer.detokenize(text.split(), unescape=True) for text in texts]
+
+
 def chrf(hyps: Sequence[str], refs: Sequence[str]) -> Score:
     metric = CHRF()
     result = metric.corpus_score(list(hyps), [list(refs)])

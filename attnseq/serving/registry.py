@@ -17,26 +17,26 @@ from typing import Any
 from attnseq.config import config_from_dict, read_yaml
 from attnseq.errors import CheckpointError, ConfigError
 
-Loader = Callable[[Path], Any]
+Loader = Callable[[Path, str], Any]  # (run folder, device)
 RunBatch = Callable[[Any, list[Any], Hashable], Sequence[Any]]
 
 
-def _load_translator(run_dir: Path) -> Any:
+def _load_translator(run_dir: Path, device: str) -> Any:
     from attnseq.inference import Translator
 
-    return Translator.load(run_dir)
+    return Translator.load(run_dir, device=device)
 
 
-def _load_chatbot(run_dir: Path) -> Any:
+def _load_chatbot(run_dir: Path, device: str) -> Any:
     from attnseq.conversation import Chatbot
 
-    return Chatbot.load(run_dir)
+    return Chatbot.load(run_dir, device=device)
 
 
-def _load_captioner(run_dir: Path) -> Any:
+def _load_captioner(run_dir: Path, device: str) -> Any:
     from attnseq.captioning import Captioner
 
-    return Captioner.load(run_dir)
+    return Captioner.load(run_dir, device=device)
 
 
 def _translate(engine: Any, texts: list[str], options: Hashable) -> Sequence[Any]:
@@ -115,8 +115,8 @@ def run_task(run_dir: Path) -> str:
     return config_from_dict(read_yaml(config), str(config)).task
 
 
-def load_models(args: list[str]) -> list[ServedModel]:
-    """Load every ``RUN_DIR`` or ``NAME=RUN_DIR``; names must be unique."""
+def load_models(args: list[str], device: str = "cpu") -> list[ServedModel]:
+    """Load every ``RUN_DIR`` or ``NAME=RUN_DIR`` onto ``device``; names must be unique."""
     models: list[ServedModel] = []
     for arg in args:
         name, run_dir = parse_model_arg(arg)
@@ -128,5 +128,5 @@ def load_models(args: list[str]) -> list[ServedModel]:
         loader = TASKS[task].load
         if loader is None:
             raise ConfigError(f"{run_dir}: a {task} model, which this version cannot serve yet")
-        models.append(ServedModel(name, task, run_dir, loader(run_dir)))
+        models.append(ServedModel(name, task, run_dir, loader(run_dir, device)))
     return models

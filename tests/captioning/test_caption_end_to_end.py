@@ -148,10 +148,15 @@ def test_mnist_sequences_tiny(tmp_path, capsys, monkeypatch):
     for key in ("valid_sequence_accuracy", "valid_digit_accuracy", "valid_localisation"):
         assert 0 <= last[key] <= 100
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert main(["evaluate", str(out), "--data", "mnist-sequences:test", "--beam", "2"]) == 0
+    scores = tmp_path / "scores.json"
+    args = ["evaluate", str(out), "--data", "mnist-sequences:test", "--beam", "2"]
+    assert main([*args, "--json", str(scores)]) == 0
     out_text = capsys.readouterr().out
     for name in ("sequence accuracy", "digit accuracy", "localisation"):
         assert name in out_text
+    written = json.loads(scores.read_text())
+    assert written["images"] == 8 and written["beam"] == 2
+    assert f"{written['sequence accuracy']:6.2f}" in out_text
 
 
 def test_efficientnet_frozen_with_cached_features(tmp_path, monkeypatch):

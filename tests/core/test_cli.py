@@ -122,14 +122,16 @@ def test_evaluate_with_files(run_dir, tmp_path, capsys):
 
 def test_evaluate_on_registry_split(run_dir, capsys):
     args = ["evaluate", str(run_dir), "--data", "tatoeba-fra-eng:test", "--beam", "1"]
-    assert main([*args, "--tokenized"]) == 0
+    assert main([*args, "--tokenized", "--detokenized"]) == 0
     out = capsys.readouterr().out
     assert "1,342 sentences" in out
     assert "tok:none" in out and "references tokenized like the output" in out
+    assert "[BLEU_13a: detokenized output, raw references]" in out
+    assert "case:lc|eff:no|tok:13a" in out and "[chrF_detok:" in out
 
 
 def test_tokenized_bleu_does_not_tokenize_tokenized_output():
-    from attnseq.cli.evaluate_cmd import tokenized_output
+    from attnseq.cli.evaluate_cmd import detokenized_output, tokenized_output
     from attnseq.config import config_from_dict
 
     data = {"dataset": "multi30k", "src_lang": "en", "tgt_lang": "fr"}
@@ -137,6 +139,8 @@ def test_tokenized_bleu_does_not_tokenize_tokenized_output():
     tok = config_from_dict({"data": {**data, "variant": "tok"}})
     assert tokenized_output(raw, ["L'herbe verte."]) == ["l&apos; herbe verte ."]
     assert tokenized_output(tok, ["l&apos; herbe verte ."]) == ["l&apos; herbe verte ."]
+    assert detokenized_output(tok, ["l&apos; herbe verte ."]) == ["l'herbe verte."]
+    assert detokenized_output(raw, ["L'herbe verte."]) == ["L'herbe verte."]
 
 
 def test_python_api(run_dir):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import torch
 import yaml
 from serve_helpers import REPO, StubCaptioner, StubChatbot, png_bytes, serve_app
 
@@ -116,11 +117,12 @@ def test_the_run_config_task_picks_the_loader(run_dir, tmp_path, monkeypatch):
     chat_run = run_folder(run_dir, tmp_path, "chat")
     loaded = []
     monkeypatch.setattr(
-        registry.TASKS["chat"], "load", lambda path: loaded.append(path) or StubChatbot()
+        registry.TASKS["chat"], "load", lambda *where: loaded.append(where) or StubChatbot()
     )
-    models = load_models([str(run_dir), f"bot={chat_run}"])
+    models = load_models([str(run_dir), f"bot={chat_run}"], device="cpu")
     assert [(m.name, m.task) for m in models] == [(run_dir.name, "translation"), ("bot", "chat")]
-    assert loaded == [chat_run]
+    assert loaded == [(chat_run, "cpu")]
+    assert str(models[0].engine.device) == "cpu"
     assert models[0].engine.translate(["Bonjour."], beam=1)[0].out_tokens
 
 
@@ -150,3 +152,6 @@ def test_serve_command_errors(tmp_path, capsys):
     assert "--port 70000" in capsys.readouterr().err
     assert main(["serve", str(REPO), "--max-chars", "0"]) == 2
     assert "max_chars: must be positive" in capsys.readouterr().err
+    if not torch.cuda.is_available():  # a missing GPU is named before anything loads
+        assert main(["serve", str(tmp_path / "absent"), "--device", "cuda"]) == 2
+        assert "--device: 'cuda' but torch" in capsys.readouterr().err
