@@ -28,7 +28,7 @@ def test_detokenizing_the_official_files_gives_back_the_lowercased_raw_text(mirr
     tok = [t for _, t in load_pairs("multi30k", "test_2016_flickr", other, lang, "tok")]
     plain = moses_detokenized(tok, lang)
     assert "&apos;" not in " ".join(plain) and "&quot;" not in " ".join(plain)
-    assert sum(p == r.lower() for p, r in zip(plain, raw)) >= 995
+    assert sum(p == r.lower() for p, r in zip(plain, raw, strict=True)) >= 995
     assert bleu(plain, raw, lowercase=True).score > 99.9
     # Cased 13a BLEU counts the lost capitals: German capitalises every noun.
     assert bleu(plain, raw).score < (30 if lang == "de" else 92)
