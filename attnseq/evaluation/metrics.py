@@ -24,7 +24,9 @@ def bleu(
 ) -> Score:
     """Corpus BLEU. ``tokenize="none", lowercase=True`` gives the WMT multimodal
     convention on pre-tokenized lowercased text."""
-    metric = BLEU(tokenize=tokenize, lowercase=lowercase)
+    # force: with tokenize="none" the text is tokenized on purpose, so sacrebleu's
+    # "you forgot to detokenize" warning would only mislead.
+    metric = BLEU(tokenize=tokenize, lowercase=lowercase, force=tokenize == "none")
     result = metric.corpus_score(list(hyps), [list(refs)])
     return Score("BLEU", result.score, str(metric.get_signature()))
 

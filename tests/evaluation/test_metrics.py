@@ -32,3 +32,14 @@ def test_detokenizing_the_official_files_gives_back_the_lowercased_raw_text(mirr
     assert bleu(plain, raw, lowercase=True).score > 99.9
     # Cased 13a BLEU counts the lost capitals: German capitalises every noun.
     assert bleu(plain, raw).score < (30 if lang == "de" else 92)
+
+
+def test_tokenized_bleu_does_not_warn_about_tokenized_text(caplog):
+    """tok:none means the text is tokenized on purpose; 13a on such text still warns."""
+    lines = ["a dog runs on the grass ."] * 120
+    with caplog.at_level("WARNING"):
+        assert bleu(lines, lines, "none").score == pytest.approx(100.0)
+    assert "forgot to detokenize" not in caplog.text
+    with caplog.at_level("WARNING"):
+        bleu(lines, lines, "13a")
+    assert "forgot to detokenize" in caplog.text
