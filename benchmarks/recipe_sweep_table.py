@@ -31,6 +31,11 @@ def _json(path: Path) -> dict:
         return {}
 
 
+def _bleu(metrics: dict) -> float:
+    """The WMT multimodal convention where the run was scored in it."""
+    return metrics.get("BLEU_tokenized", metrics.get("BLEU", NAN))
+
+
 def row(run: Path) -> str:
     log = run / "metrics.jsonl"
     records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -40,7 +45,6 @@ def row(run: Path) -> str:
     names = [s.rpartition(":")[2] for s in splits(run)]
     scores = [_json(run.parent / f"{run.name}.{name}.json") for name in names]
     dev, test = (scores[0], scores[-1]) if len(scores) == 2 else ({}, scores[0])
-    bleu = lambda m: m.get("BLEU_tokenized", m.get("BLEU", NAN))  # noqa: E731
     caption = ", ".join(
         f"{k} {v:.2f}" for k, v in test.items() if k in ("sequence accuracy", "digit accuracy")
     )
@@ -50,8 +54,8 @@ def row(run: Path) -> str:
         f"{last.get('train_seconds', NAN):.0f}",
         f"{last.get('valid_loss', NAN):.3f}",
         f"{best:.2f}",
-        f"{bleu(dev):.2f}",
-        caption or f"{bleu(test):.2f}",
+        f"{_bleu(dev):.2f}",
+        caption or f"{_bleu(test):.2f}",
         f"{test.get('chrF', NAN):.2f}",
         f"{test.get('perplexity', NAN):.2f}",
     ]
