@@ -101,17 +101,23 @@ def detokenized_output(cfg, hyps: list[str]) -> list[str]:
     return list(hyps)
 
 
-def _raw_refs(args, cfg, refs: list[str]) -> list[str]:
-    """The raw references of a registry split (--src/--ref files are taken as given)."""
+def _registry_refs(args, cfg, variant: str, count: int) -> list[str] | None:
+    """The --data split's references in another form the data set ships (``raw`` or
+    ``tok``), or None where it ships none or the references came from --ref."""
     from dataclasses import replace
 
     from attnseq.data.corpora import VARIANTS
     from attnseq.data.pipeline import load_split
+    from attnseq.errors import DataError
 
-    if args.data:
-        data, split = _registry_data(args, cfg)
-        if "raw" in VARIANTS.get(data.dataset, ()):
-            return [t for _, t in load_split(replace(data, variant="raw"), split)[0]]
+    if not args.data:
+        return None
+    data, split = _registry_data(args, cfg)
+    if variant not in VARIANTS.get(data.dataset, ()):
+        return None
+    refs = [t for _, t in load_split(replace(data, variant=variant), split)[0]]
+    if len(refs) != count:
+        raise DataError(f"{data.dataset}:{split}: {len(refs)} {variant} references for {count}")
     return refs
 
 
@@ -120,7 +126,8 @@ def _detokenized_scores(args, cfg, hyps: list[str], refs: list[str]) -> dict[str
     the figures the rest of the field reports, beside the WMT multimodal convention."""
     from attnseq.evaluation.metrics import bleu, chrf
 
-    plain, raw = detokenized_output(cfg, hyps), _raw_refs(args, cfg, refs)
+    raw = _registry_refs(args, cfg, "raw", len(refs)) or refs
+    plain = detokenized_output(cfg, hyps)
     scores = {"BLEU_13a": bleu(plain, raw), "BLEU_13a_lc": bleu(plain, raw, lowercase=True)}
     scores["chrF_detok"] = chrf(plain, raw)
     for name, score in scores.items():
@@ -130,23 +137,11 @@ def _detokenized_scores(args, cfg, hyps: list[str], refs: list[str]) -> dict[str
 
 def _tokenized_refs(args, cfg, refs: list[str]) -> tuple[list[str], str]:
     """The official tokenized references when the data set ships them, else ours."""
-    from dataclasses import replace
-
-    from attnseq.data.corpora import VARIANTS
-    from attnseq.data.pipeline import load_split
-    from attnseq.errors import DataError
     from attnseq.evaluation.metrics import moses_tokenized
 
-    if args.data:
-        data, split = _registry_data(args, cfg)
-        if "tok" in VARIANTS.get(data.dataset, ()):
-            official = [t for _, t in load_split(replace(data, variant="tok"), split)[0]]
-            if len(official) != len(refs):
-                raise DataError(
-                    f"{data.dataset}:{split}: {len(official)} tokenized references "
-                    f"for {len(refs)} raw ones"
-                )
-            return official, f"official {data.dataset} tokenized references"
+    official = _registry_refs(args, cfg, "tok", len(refs))
+    if official is not None:
+        return official, f"official {args.data.partition(':')[0]} tokenized references"
     return moses_tokenized(refs, cfg.data.tgt_lang), "references tokenized like the output"
 
 
