@@ -10,6 +10,12 @@ Markdown. Every comparison is a ratio measured in this one run::
     python3 benchmarks/speed.py --out benchmarks/results/            # the full run (hours)
     python3 benchmarks/speed.py --quick --out /tmp/speed-quick/        # end to end in minutes
 
+The full run takes hours. ``--stop-after-minutes M`` starts no training run
+that could not end within M minutes, and ``--resume`` continues the run
+recorded in ``OUT/speed.json`` where it stopped (or was killed): finished
+runs are kept, an unfinished one is redone from scratch, and the matmul peak
+is measured again in every part, so each part shows the machine it ran on.
+
 See docs/speed.md for the model, the FLOP count and how each figure is taken.
 """
 
@@ -20,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -111,10 +118,10 @@ def translate_all(
     out["startup_s"] = startup.wall_s
     for beam in (1, 5):
         hyps, child = kit.translate(run, spec, src, beam, work)
-        net = max(child.wall_s - startup.wall_s, 1e-6)
+        net = child.wall_s - startup.wall_s  # not positive only for a handful of sentences
         out[f"beam{beam}"] = {
             "wall_s": child.wall_s,
-            "sent_per_s": len(refs) / net if child.returncode == 0 else None,
+            "sent_per_s": len(refs) / net if child.returncode == 0 and net > 0 else None,
             "sent_per_s_with_startup": len(refs) / child.wall_s,
             "max_rss_mb": child.max_rss_mb,
             "tree_rss_mb": child.tree_rss_mb,
@@ -148,6 +155,150 @@ def save(results: dict, out: Path) -> None:
     tmp = out / "speed.json.tmp"
     tmp.write_text(json.dumps(results, indent=1, default=str))
     tmp.replace(out / "speed.json")
+
+
+# Settings that must match for --resume to continue a recorded run.
+RESUME_KEYS = (
+    "budget_s",
+    "threads",
+    "runs",
+    "valid_every",
+    "systems",
+    "variants",
+    "quick",
+    "test_sentences",
+    "scaling",
+    "scaling_sizes",
+    "int8",
+    "length_curve",
+)
+
+
+def resumed(out: Path, settings: dict) -> dict:
+    """The recorded results of the run that ``--resume`` continues, checked against ours."""
+    path = out / "speed.json"
+    if not path.is_file():
+        raise SystemExit(f"--resume: {path} does not exist; start the run without --resume")
+    results = json.loads(path.read_text())
+    old = results.get("settings", {})
+    for key in RESUME_KEYS:
+        if old.get(key) != settings[key]:
+            raise SystemExit(
+                f"--resume: {path} was run with {key}={old.get(key)!r}, this command has "
+                f"{settings[key]!r}; give the same options or start afresh in another --out"
+            )
+    return results
+
+
+def fresh(paths: list[Path]) -> None:
+    """Remove what an unfinished earlier attempt left, so attnseq does not resume it."""
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def train_and_translate(
+    kit: Toolkit,
+    r: int,
+    budget: float,
+    valid_every: int,
+    valid_sentences: int | None,
+    corpus,
+    root: Path,
+    args,
+    say,
+) -> list[dict]:
+    """Run ``r`` of one system: train for the budget, translate, and the int8 variant."""
+    out = root / f"{kit.name}-run{r}"
+    work = out.parent / f"{out.name}-translate"
+    fresh([out, out.parent / f"{out.name}.log", work, out.parent / f"{out.name}-translate-int8"])
+    spec = TrainSpec(corpus, out, budget, valid_every, seed=1 + r, valid_sentences=valid_sentences)
+    say(f"run {r + 1}: training {kit.name} for {budget / 60:g} min")
+    trained = kit.train(spec)
+    entry = {
+        "system": kit.name,
+        "run": r,
+        "train": {
+            "tokens_per_s": trained.tokens_per_s,
+            "windows": trained.windows,
+            "steps": trained.steps,
+            "params": trained.params,
+            "wall_s": trained.child.wall_s,
+            "max_rss_mb": trained.child.max_rss_mb,
+            "tree_rss_mb": trained.child.tree_rss_mb,
+            "returncode": trained.child.returncode,
+            "stopped_by_budget": trained.child.stopped_by_budget,
+            "checkpoint": str(trained.checkpoint),
+        },
+    }
+    say(
+        f"  {kit.name}: {trained.tokens_per_s or 0:,.0f} tok/s, {trained.steps} steps, "
+        f"peak RSS {trained.child.max_rss_mb:,.0f} MB"
+    )
+    if trained.checkpoint is None or not trained.checkpoint.exists():
+        say(f"  {kit.name}: no checkpoint to translate (see {out.parent / (out.name + '.log')})")
+        return [entry]
+    work.mkdir(parents=True, exist_ok=True)
+    entry["translate"] = t = translate_all(kit, trained, spec, corpus, work, args.test_sentences)
+    say(
+        f"  {kit.name}: beam 5 {t['beam5']['sent_per_s'] or 0:.1f} sent/s, "
+        f"greedy {t['beam1']['sent_per_s'] or 0:.1f} sent/s, BLEU {t['beam5']['bleu']}"
+    )
+    if r == 0 and not args.no_length_curve:
+        entry["length_curve"] = length_curve(
+            kit, trained, spec, corpus, work, t["startup_s"], args.test_sentences
+        )
+    entries = [entry]
+    if kit.name == "attnseq" and not args.no_int8:
+        # The same trained model, decoded with int8 dynamic quantization.
+        int8 = Attnseq(
+            kit.python, args.mirror, label="attnseq-int8", translate_args=["--quantize", "int8"]
+        )
+        work = out.parent / f"{out.name}-translate-int8"
+        work.mkdir(parents=True, exist_ok=True)
+        t = translate_all(int8, trained, spec, corpus, work, args.test_sentences)
+        entries.append({"system": int8.name, "run": r, "train": {}, "translate": t})
+        say(
+            f"  attnseq-int8: beam 5 {t['beam5']['sent_per_s'] or 0:.1f} sent/s, BLEU {t['beam5']['bleu']}"
+        )
+    return entries
+
+
+def scaling_corpus(size: int, corpus, cache: Path, mirror: str):
+    """Tatoeba for the largest size, Multi30k itself at its own size, else a subset of it."""
+    if size >= 100_000:
+        return bench_data.tatoeba(cache / "data", mirror)
+    if size >= corpus.info["train_pairs"]:
+        return corpus
+    return bench_data.subset(cache / "data", corpus, size)
+
+
+def one_epoch(
+    kit: Toolkit, sub, size: int, root: Path, valid_every: int, deadline: float
+) -> dict | None:
+    """Seconds for one training epoch; None when the deadline cut it short."""
+    out = root / f"scaling-{kit.name}-{size}"
+    fresh([out, out.parent / f"{out.name}.log"])
+    left = deadline - time.time()
+    spec = TrainSpec(
+        sub, out, None if left == float("inf") else left, valid_every, epochs=1, validate=False
+    )
+    trained = kit.train(spec)
+    if trained.child.stopped_by_budget:
+        return None
+    return {
+        "system": kit.name,
+        "size": size,
+        "pairs": sub.info["train_pairs"],
+        "corpus": sub.folder.name,
+        "epoch_s": trained.epoch_s,
+        "first_step_s": trained.first_step_s,
+        "wall_s": trained.child.wall_s,
+        "returncode": trained.child.returncode,
+        "max_rss_mb": trained.child.max_rss_mb,
+    }
 
 
 def main() -> int:
@@ -225,6 +376,17 @@ def main() -> int:
         "--mirror",
         default=os.environ.get("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets")),
     )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run recorded in OUT/speed.json (same options) where it stopped",
+    )
+    ap.add_argument(
+        "--stop-after-minutes",
+        type=float,
+        help="start no training run that could not end within this many minutes; "
+        "--resume continues later",
+    )
     args = ap.parse_args()
     budget = 60 * (args.budget_minutes or (3.0 if args.quick else 20.0))
     runs = args.runs or (1 if args.quick else 2)
@@ -252,25 +414,39 @@ def main() -> int:
     def say(message: str) -> None:
         print(f"[{time.time() - started:7.0f}s] {message}", flush=True)
 
-    results: dict = {
-        "machine": machine(),
-        "settings": {
-            "budget_s": budget,
-            "threads": threads,
-            "runs": runs,
-            "valid_every": valid_every,
-            "systems": names,
-            "variants": args.attnseq_variant,
-            "quick": args.quick,
-            "command": " ".join(sys.argv),
-        },
+    settings = {
+        "budget_s": budget,
+        "threads": threads,
+        "runs": runs,
+        "valid_every": valid_every,
+        "systems": names,
+        "variants": args.attnseq_variant,
+        "quick": args.quick,
+        "test_sentences": args.test_sentences,
+        "scaling": args.scaling,
+        "scaling_sizes": sizes,
+        "int8": not args.no_int8,
+        "length_curve": not args.no_length_curve,
+        "command": " ".join(sys.argv),
+        "root": str(cache / "runs" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")),
     }
+    if args.resume:
+        results = resumed(args.out, settings)
+        say(f"resuming the run of {results['machine']['date']} in {args.out}")
+    else:
+        results = {"machine": machine(), "settings": settings, "runs": [], "scaling": []}
+        results["peak_gflops"] = {"fp32": [], "bf16": []}
+    root = Path(results["settings"]["root"])
+    part = {"machine": machine(), "command": " ".join(sys.argv), "peak_gflops": {}}
+    results.setdefault("parts", []).append(part)
     say(
-        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, torch {results['machine']['torch']}"
+        f"machine: {part['machine']['cpu']}, {part['machine']['cores']} cores, torch {part['machine']['torch']}"
     )
-    results["peak_gflops"] = {d: [matmul_peak(d)] for d in ("fp32", "bf16")}
+    for d in ("fp32", "bf16"):
+        part["peak_gflops"][d] = matmul_peak(d)
+        results["peak_gflops"][d].append(part["peak_gflops"][d])
     say(
-        f"matmul peak: fp32 {results['peak_gflops']['fp32'][0]:.0f}, bf16 {results['peak_gflops']['bf16'][0]:.0f} GFLOP/s"
+        f"matmul peak: fp32 {part['peak_gflops']['fp32']:.0f}, bf16 {part['peak_gflops']['bf16']:.0f} GFLOP/s"
     )
 
     corpus = bench_data.multi30k(cache / "data", args.mirror)
@@ -282,115 +458,57 @@ def main() -> int:
         f"data: {info['train_pairs']:,} training pairs, vocab {shape.src_vocab:,}/{shape.tgt_vocab:,}; "
         f"{results['flops']['train_flops_per_token'] / 1e6:.1f} MFLOP per target token in training"
     )
-
     kits = build_toolkits(names, cache, args.mirror, args.attnseq_variant)
-    results["runs"] = []
-    root = cache / "runs" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    deadline = started + 60 * args.stop_after_minutes if args.stop_after_minutes else float("inf")
+    stopped = False
+
+    done = {(entry["system"], entry["run"]) for entry in results["runs"]}
     for r in range(runs):
         for kit in kits:
-            out = root / f"{kit.name}-run{r}"
-            spec = TrainSpec(
-                corpus, out, budget, valid_every, seed=1 + r, valid_sentences=valid_sentences
+            if (kit.name, r) in done:
+                continue
+            # training, then translation (and the length curve once): a generous bound
+            need = budget + 600 + (900 if r == 0 and not args.no_length_curve else 0)
+            if time.time() + need > deadline:
+                stopped = True
+                break
+            results["runs"] += train_and_translate(
+                kit, r, budget, valid_every, valid_sentences, corpus, root, args, say
             )
-            say(f"run {r + 1}/{runs}: training {kit.name} for {budget / 60:g} min")
-            trained = kit.train(spec)
-            entry = {
-                "system": kit.name,
-                "run": r,
-                "train": {
-                    "tokens_per_s": trained.tokens_per_s,
-                    "windows": trained.windows,
-                    "steps": trained.steps,
-                    "params": trained.params,
-                    "wall_s": trained.child.wall_s,
-                    "max_rss_mb": trained.child.max_rss_mb,
-                    "tree_rss_mb": trained.child.tree_rss_mb,
-                    "returncode": trained.child.returncode,
-                    "stopped_by_budget": trained.child.stopped_by_budget,
-                    "checkpoint": str(trained.checkpoint),
-                },
-            }
-            say(
-                f"  {kit.name}: {trained.tokens_per_s or 0:,.0f} tok/s, {trained.steps} steps, "
-                f"peak RSS {trained.child.max_rss_mb:,.0f} MB"
-            )
-            if trained.checkpoint is not None and trained.checkpoint.exists():
-                work = out.parent / f"{out.name}-translate"
-                work.mkdir(parents=True, exist_ok=True)
-                entry["translate"] = translate_all(
-                    kit, trained, spec, corpus, work, args.test_sentences
-                )
-                t = entry["translate"]
-                say(
-                    f"  {kit.name}: beam 5 {t['beam5']['sent_per_s'] or 0:.1f} sent/s, "
-                    f"greedy {t['beam1']['sent_per_s'] or 0:.1f} sent/s, BLEU {t['beam5']['bleu']}"
-                )
-                if r == 0 and not args.no_length_curve:
-                    entry["length_curve"] = length_curve(
-                        kit, trained, spec, corpus, work, t["startup_s"], args.test_sentences
-                    )
-            else:
-                say(
-                    f"  {kit.name}: no checkpoint to translate (see {out.parent / (out.name + '.log')})"
-                )
-            results["runs"].append(entry)
-            if kit.name == "attnseq" and "translate" in entry and not args.no_int8:
-                # The same trained model, decoded with int8 dynamic quantization.
-                int8 = Attnseq(
-                    kit.python,
-                    args.mirror,
-                    label="attnseq-int8",
-                    translate_args=["--quantize", "int8"],
-                )
-                work = out.parent / f"{out.name}-translate-int8"
-                work.mkdir(parents=True, exist_ok=True)
-                t = translate_all(int8, trained, spec, corpus, work, args.test_sentences)
-                results["runs"].append({"system": int8.name, "run": r, "train": {}, "translate": t})
-                say(
-                    f"  attnseq-int8: beam 5 {t['beam5']['sent_per_s'] or 0:.1f} sent/s, "
-                    f"BLEU {t['beam5']['bleu']}"
-                )
             save(results, args.out)
+        if stopped:
+            break
 
     scaling_names = {"all": [k.name for k in kits], "none": []}.get(
         args.scaling, args.scaling.split(",")
     )
-    results["scaling"] = []
-    if scaling_names:
-        corpora = {}
+    if scaling_names and not stopped:
+        epochs_done = {(row["system"], row["size"]) for row in results["scaling"]}
         for size in sizes:
-            if size >= 100_000:
-                corpora[size] = bench_data.tatoeba(cache / "data", args.mirror)
-            elif size >= info["train_pairs"]:
-                corpora[size] = corpus
-            else:
-                corpora[size] = bench_data.subset(cache / "data", corpus, size)
-        for size, sub in corpora.items():
+            sub = scaling_corpus(size, corpus, cache, args.mirror)
             for kit in [k for k in kits if k.name in scaling_names]:
-                out = root / f"scaling-{kit.name}-{size}"
-                spec = TrainSpec(sub, out, None, valid_every, epochs=1, validate=False)
+                if (kit.name, size) in epochs_done:
+                    continue
                 say(f"scaling: one epoch of {sub.info['train_pairs']:,} pairs with {kit.name}")
-                trained = kit.train(spec)
-                results["scaling"].append(
-                    {
-                        "system": kit.name,
-                        "pairs": sub.info["train_pairs"],
-                        "corpus": sub.folder.name,
-                        "epoch_s": trained.epoch_s,
-                        "first_step_s": trained.first_step_s,
-                        "wall_s": trained.child.wall_s,
-                        "returncode": trained.child.returncode,
-                        "max_rss_mb": trained.child.max_rss_mb,
-                    }
-                )
+                row = one_epoch(kit, sub, size, root, valid_every, deadline)
+                if row is None:  # cut short by --stop-after-minutes: redone on --resume
+                    stopped = True
+                    break
+                results["scaling"].append(row)
                 save(results, args.out)
+            if stopped:
+                break
 
     for d in ("fp32", "bf16"):
-        results["peak_gflops"][d].append(matmul_peak(d))
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    results["machine"]["total_s"] = time.time() - started
+        part["peak_gflops"][f"{d}_end"] = matmul_peak(d)
+        results["peak_gflops"][d].append(part["peak_gflops"][f"{d}_end"])
+    part["load_average_at_end"] = os.getloadavg()
+    part["total_s"] = time.time() - started
+    results["complete"] = not stopped
     save(results, args.out)
     print(write_report(results, args.out))
+    if stopped:
+        say(f"stopped before the deadline; continue with: {' '.join(sys.argv)} --resume")
     return 0
 
 

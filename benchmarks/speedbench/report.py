@@ -71,16 +71,31 @@ def markdown(results: dict) -> str:
     m, s = results["machine"], results["settings"]
     flops = results["flops"]
     peak = {d: max(v) for d, v in results["peak_gflops"].items()}
+    end = (results.get("parts") or [{}])[-1].get("load_average_at_end")
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['cpu_capability']}); "
         f"{m['date']}; load average at start {m['load_average_at_start'][0]:.1f}"
-        + (f", at end {m['load_average_at_end'][0]:.1f}" if "load_average_at_end" in m else ""),
+        + (f", at end {end[0]:.1f}" if end else ""),
         f"Budget {s['budget_s'] / 60:g} min wall-clock per training run, {s['runs']} run(s) per "
         f"system, interleaved, {s.get('threads') or 'default'} thread(s); median (min-max). "
         f"Command: `{s['command']}`",
         f"Matmul peak in this run: fp32 {peak['fp32']:.0f} GFLOP/s, bf16 {peak['bf16']:.0f} "
         f"GFLOP/s; rnn-base training costs {flops['train_flops_per_token'] / 1e6:.1f} MFLOP per "
         "target token (docs/speed.md).",
+    ]
+    parts = results.get("parts", [])
+    if len(parts) > 1:  # --resume: say when each part ran and what the machine gave then
+        lines.append(
+            f"Run in {len(parts)} parts (--resume): "
+            + "; ".join(
+                f"{p['machine']['date']}, load {p['machine']['load_average_at_start'][0]:.1f}, "
+                f"fp32 peak {p['peak_gflops']['fp32']:.0f} GFLOP/s"
+                for p in parts
+            )
+        )
+    if not results.get("complete", True):
+        lines.append("**Partial**: the run stopped early; `--resume` continues it.")
+    lines += [
         "",
         "| system | train tok/s | attnseq x | beam-5 sent/s | attnseq x | greedy sent/s "
         "| BLEU beam 5 | BLEU greedy | steps | train RSS MB | translate RSS MB | params "
