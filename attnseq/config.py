@@ -135,6 +135,7 @@ class EncoderConfig:
     layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.2
+    layer_norm: bool = False  # rnn only: LayerNorm over the states it outputs
     # cnn and transformer only (the rnn encoder ignores them):
     kernel_size: int = 3
     heads: int = 4
@@ -155,6 +156,8 @@ class DecoderConfig:
     attention_size: int = 256
     input_feeding: bool = False
     dropout: float = 0.2
+    # conditional: inside both GRU transitions (Nematus); luong, bahdanau: over the RNN's states
+    layer_norm: bool = False
     # transformer only (the RNN decoders ignore them):
     heads: int = 4
     ff_size: int = 1024
@@ -436,6 +439,18 @@ def _validate_architectures(cfg: Config) -> None:
             raise ConfigError(
                 f"{key}.heads: {part.heads} heads do not divide hidden_size {part.hidden_size}"
             )
+    if enc.layer_norm and enc.type != "rnn":
+        raise ConfigError(
+            f"model.encoder.layer_norm: only the rnn encoder takes it (the {enc.type} "
+            "encoder has its own normalisation or none)"
+        )
+    if dec.layer_norm and dec.type == "transformer":
+        raise ConfigError("model.decoder.layer_norm: the transformer decoder has its own")
+    if dec.layer_norm and dec.type == "conditional" and dec.cell != "gru":
+        raise ConfigError(
+            "model.decoder.layer_norm: the conditional decoder normalises inside GRU cells; "
+            f"cell is {dec.cell}"
+        )
     if dec.type == "conditional" and dec.layers != 1:
         raise ConfigError(
             f"model.decoder.layers: the conditional decoder has one layer of two "

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from attnseq.config import ModelConfig
+from attnseq.models.cells import unit_layer_norms
 from attnseq.models.decoders import DECODERS, DecoderState
 from attnseq.models.encoders import EncoderOutput
 from attnseq.models.image_encoders import ImageEncoder
@@ -63,6 +64,7 @@ class CaptionModel(Seq2Seq):
             for module in (self.decoder, self.generator):
                 for param in module.parameters():
                     nn.init.uniform_(param, -self.cfg.init_scale, self.cfg.init_scale)
+            unit_layer_norms(self.decoder)
         with torch.no_grad():
             self.decoder.embedding.weight[self.pad_id].zero_()
             if self.decoder.gate is not None:

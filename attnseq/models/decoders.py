@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from attnseq.config import DecoderConfig
 from attnseq.models.attention import build_attention
+from attnseq.models.cells import LayerNormGRUCell
 from attnseq.models.encoders import EncoderOutput, rnn_class
 
 DecoderState = dict[str, Tensor]
@@ -156,12 +157,14 @@ class BahdanauDecoder(RNNDecoder):
         super().__init__(cfg, embedding, memory_size, **kwargs)
         readout_in = cfg.hidden_size + memory_size + embedding.embedding_dim
         self.readout = nn.Linear(readout_in, self.readout_size)
+        self.norm = nn.LayerNorm(cfg.hidden_size) if cfg.layer_norm else nn.Identity()
 
     def step(self, prev, state, enc):
         embedded = self.dropout(self.embedding(prev))
-        context, attn = self._attend(state["hidden"][:, -1], enc)
+        context, attn = self._attend(self.norm(state["hidden"][:, -1]), enc)
         output, state = self._rnn(torch.cat([embedded, context], -1).unsqueeze(1), state)
-        readout = torch.tanh(self.readout(torch.cat([output.squeeze(1), context, embedded], -1)))
+        output = self.norm(output.squeeze(1))
+        readout = torch.tanh(self.readout(torch.cat([output, context, embedded], -1)))
         return self.dropout(readout), state, attn
 
 
@@ -174,6 +177,7 @@ class LuongDecoder(RNNDecoder):
     def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int, **kwargs):
         super().__init__(cfg, embedding, memory_size, **kwargs)
         self.combine = nn.Linear(memory_size + cfg.hidden_size, self.readout_size)
+        self.norm = nn.LayerNorm(cfg.hidden_size) if cfg.layer_norm else nn.Identity()
 
     def init_state(self, enc):
         state = super().init_state(enc)
@@ -182,6 +186,7 @@ class LuongDecoder(RNNDecoder):
         return state
 
     def _readout(self, output: Tensor, enc: EncoderOutput) -> tuple[Tensor, Tensor]:
+        output = self.norm(output)
         context, attn = self._attend(output, enc)
         return self.dropout(torch.tanh(self.combine(torch.cat([context, output], -1)))), attn
 
@@ -216,15 +221,27 @@ class ConditionalDecoder(RNNDecoder):
 
     def __init__(self, cfg: DecoderConfig, embedding: nn.Embedding, memory_size: int, **kwargs):
         super().__init__(cfg, embedding, memory_size, **kwargs)
-        cell = nn.LSTMCell if self.is_lstm else nn.GRUCell
-        self.second = cell(memory_size, cfg.hidden_size)
+        if cfg.layer_norm:  # Nematus's layer-normalised transitions (GRU only)
+            self.rnn = LayerNormGRUCell(embedding.embedding_dim, cfg.hidden_size)
+            self.second = LayerNormGRUCell(memory_size, cfg.hidden_size)
+        else:
+            cell = nn.LSTMCell if self.is_lstm else nn.GRUCell
+            self.second = cell(memory_size, cfg.hidden_size)
         readout_in = cfg.hidden_size + memory_size + embedding.embedding_dim
         self.readout = nn.Linear(readout_in, self.readout_size)
 
+    def _first(self, embedded: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
+        """The first transition: its output [B, H] and the state after it."""
+        if self.cfg.layer_norm:
+            hidden = self.rnn(embedded, state["hidden"][:, 0])
+            return hidden, {"hidden": hidden.unsqueeze(1)}
+        first, middle = self._rnn(embedded.unsqueeze(1), state)
+        return first.squeeze(1), middle
+
     def step(self, prev, state, enc):
         embedded = self.dropout(self.embedding(prev))
-        first, middle = self._rnn(embedded.unsqueeze(1), state)
-        context, attn = self._attend(first.squeeze(1), enc)
+        first, middle = self._first(embedded, state)
+        context, attn = self._attend(first, enc)
         if self.is_lstm:
             hidden, cell = self.second(context, (middle["hidden"][:, 0], middle["cell"][:, 0]))
             new = {"hidden": hidden.unsqueeze(1), "cell": cell.unsqueeze(1)}

@@ -63,6 +63,8 @@ class RNNEncoder(nn.Module):
         )
         self.directions = 2 if cfg.bidirectional else 1
         self.output_size = cfg.hidden_size * self.directions
+        # Layer normalisation around the fused RNN (it has no hook inside).
+        self.norm = nn.LayerNorm(self.output_size) if cfg.layer_norm else nn.Identity()
 
     def forward(self, src: Tensor, lengths: Tensor) -> EncoderOutput:
         embedded = self.dropout(self.embedding(src))
@@ -75,4 +77,4 @@ class RNNEncoder(nn.Module):
         # The top layer's last state in each direction summarises the sentence.
         top = hidden[-self.directions :].transpose(0, 1).reshape(src.size(0), -1)
         mask = torch.arange(src.size(1), device=src.device)[None, :] < lengths[:, None]
-        return EncoderOutput(states=self.dropout(states), mask=mask, summary=top)
+        return EncoderOutput(states=self.dropout(self.norm(states)), mask=mask, summary=top)

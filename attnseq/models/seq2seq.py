@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from attnseq.config import ModelConfig
+from attnseq.models.cells import unit_layer_norms
 from attnseq.models.conv_encoder import ConvEncoder
 from attnseq.models.decoders import DECODERS as RNN_DECODERS
 from attnseq.models.decoders import DecoderState
@@ -59,6 +60,7 @@ class Seq2Seq(nn.Module):
             # Uniform +-0.1, as in Luong et al. and OpenNMT: learns fast for RNNs.
             for param in self.parameters():
                 nn.init.uniform_(param, -self.cfg.init_scale, self.cfg.init_scale)
+            unit_layer_norms(self)
         # Convolutional and Transformer parts bring their own initialisation: +-0.1
         # everywhere would, for one, zero their LayerNorms' gains.
         for module in self.modules():
