@@ -3,14 +3,16 @@
 Three steps, each a subcommand (run from the repository root)::
 
     python3 benchmarks/alignment_wpt03.py prepare --work runs/wpt03
-    attnseq train configs/wpt03-en-fr.yaml --out runs/wpt03/en-fr          # and the others
+    python3 benchmarks/alignment_wpt03.py train --work runs/wpt03 --minutes 50
     python3 benchmarks/alignment_wpt03.py report --work runs/wpt03 \\
         --pair plain runs/wpt03/en-fr runs/wpt03/fr-en \\
         --pair guided runs/wpt03/en-fr-guided runs/wpt03/fr-en-guided
 
-``prepare`` builds the training text and runs eflomal on it; ``report``
-aligns the 447 gold pairs with every run and prints (and saves as JSON and
-Markdown) one table of AER, precision and recall.
+``prepare`` builds the training text and runs eflomal on it; ``train`` trains
+the four models (plain and guided by eflomal's links, each direction), two
+at a time by default, all four at once on a GPU (``--parallel 4 --device
+cuda``); ``report`` aligns the 447 gold pairs with every run and prints (and
+saves as JSON and Markdown) one table of AER, precision and recall.
 
 The training text (the same for eflomal and our models, see docs/results.md):
 Tatoeba fra-eng train (140,048 pairs), Multi30k task 1 train en-fr (29,000)
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -164,6 +167,65 @@ def run_eflomal(work: Path, iterations: int | None) -> None:
     print(f"eflomal: {len(fwd):,} pairs aligned both ways in {seconds:.0f} s")
 
 
+def training_commands(work: Path, minutes: float, device: str | None, threads: int | None):
+    """(run name, ``attnseq train`` command) for plain and guided models, each direction."""
+    runs = []
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        guide = work / ("eflomal.gdfa" if src == "en" else "eflomal.gdfa.fr-en")
+        for name, guided in ((f"{src}-{tgt}", False), (f"{src}-{tgt}-guided", True)):
+            sets = [
+                f"train.max_minutes={minutes}",
+                f"data.train={{src: {work / f'train.{src}'}, tgt: {work / f'train.{tgt}'}}}",
+                f"data.valid={{src: {work / f'valid.{src}'}, tgt: {work / f'valid.{tgt}'}}}",
+            ]
+            if guided:
+                sets += [f"data.train.align={guide}", "train.guided_alignment_weight=0.5"]
+            if device:
+                sets.append(f"train.device={device}")
+            if threads:
+                sets.append(f"train.threads={threads}")
+            cmd = [
+                sys.executable,
+                "-m",
+                "attnseq",
+                "train",
+                str(REPO / f"configs/wpt03-{src}-{tgt}.yaml"),
+            ]
+            cmd += ["--out", str(work / name), "--quiet"] + [a for s in sets for a in ("--set", s)]
+            runs.append((name, cmd))
+    return runs
+
+
+def train(
+    work: Path, minutes: float, parallel: int, device: str | None, threads: int | None
+) -> None:
+    """The four trainings, ``parallel`` at a time; each log in WORK/NAME.log.
+
+    A run folder that exists already is resumed by ``attnseq train``, so a
+    killed ``train`` step continues where it stopped.
+    """
+    if not (work / "eflomal.gdfa").is_file():
+        raise SystemExit(f"{work / 'eflomal.gdfa'} is missing: run the prepare step first")
+    queue = training_commands(work, minutes, device, threads)
+    running: list[tuple[str, subprocess.Popen]] = []
+    failed = []
+    while queue or running:
+        while queue and len(running) < parallel:
+            name, cmd = queue.pop(0)
+            print(f"training {name} for {minutes:g} min (log: {work / f'{name}.log'})", flush=True)
+            with open(work / f"{name}.log", "ab") as log:
+                running.append((name, subprocess.Popen(cmd, stdout=log, stderr=log)))
+        time.sleep(5)
+        for name, child in list(running):
+            if child.poll() is not None:
+                running.remove((name, child))
+                print(f"{name}: exit status {child.returncode}", flush=True)
+                if child.returncode:
+                    failed.append(name)
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)} (see their logs in {work})")
+
+
 def _scores(hyps, gold) -> dict:
     scores = alignment_scores(hyps, gold)
     return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall}
@@ -297,6 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("prepare", help="training text and eflomal alignments")
     p.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     p.add_argument("--iterations", type=int, help="eflomal iterations (default: its own choice)")
+    t = sub.add_parser("train", help="the plain and guided models, both directions")
+    t.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
+    t.add_argument("--minutes", type=float, default=50.0, help="training budget of each run")
+    t.add_argument("--parallel", type=int, default=2, help="trainings at once")
+    t.add_argument("--device", help="e.g. cuda (default: the configs', the CPU)")
+    t.add_argument("--threads", type=int, help="threads of each training (configs: 1)")
     r = sub.add_parser("report", help="AER of eflomal and of the attention of trained runs")
     r.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     r.add_argument(
@@ -312,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.step == "prepare":
         prepare(args.work, args.iterations)
+    elif args.step == "train":
+        train(args.work, args.minutes, args.parallel, args.device, args.threads)
     else:
         report(args.work, args.pair, args.positions, args.bleu_sentences)
     return 0
