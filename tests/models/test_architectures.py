@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from model_checks import assert_steps_reproduce_forward
 
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, config_from_dict, load_config
 from attnseq.data.tokenizers import BOS, EOS, PAD
@@ -114,14 +115,7 @@ def test_training_pass_equals_step_by_step(encoder, decoder):
     """Search's steps (cached, for a Transformer decoder) reproduce training's parallel pass."""
     model = model_for(encoder, decoder, seed=1)
     src, lengths, tgt_in = padded_batch(1)
-    with torch.no_grad():
-        logits, attn = model(src, lengths, tgt_in)
-        enc = model.encode(src, lengths)
-        state = model.init_state(enc)
-        for t in range(tgt_in.size(1)):
-            step_logits, state, step_attn = model.step(tgt_in[:, t], state, enc)
-            torch.testing.assert_close(step_logits, logits[:, t], atol=1e-5, rtol=0)
-            torch.testing.assert_close(step_attn, attn[:, t], atol=1e-5, rtol=0)
+    logits, attn = assert_steps_reproduce_forward(model, src, lengths, tgt_in)
     assert logits.shape == (4, 6, TGT_V) and attn.shape == (4, 6, src.size(1))
     real = (torch.arange(src.size(1))[None, :] < lengths[:, None]).unsqueeze(1).expand_as(attn)
     assert torch.all(attn[~real] == 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from model_checks import assert_steps_reproduce_forward
 from torch import nn
 
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, config_from_dict
@@ -72,14 +73,7 @@ def test_training_pass_equals_step_by_step(decoder):
     src = torch.randint(4, SRC_V, (3, 7), generator=g)
     src[torch.arange(7)[None, :] >= lengths[:, None]] = PAD
     tgt_in = torch.randint(4, TGT_V, (3, 5), generator=g)
-    with torch.no_grad():
-        logits, attn = model(src, lengths, tgt_in)
-        enc = model.encode(src, lengths)
-        state = model.init_state(enc)
-        for t in range(tgt_in.size(1)):
-            step_logits, state, step_attn = model.step(tgt_in[:, t], state, enc)
-            torch.testing.assert_close(logits[:, t], step_logits, atol=1e-5, rtol=0)
-            torch.testing.assert_close(attn[:, t], step_attn, atol=1e-5, rtol=0)
+    assert_steps_reproduce_forward(model, src, lengths, tgt_in)
     # the encoder's states are normalised: zero mean, unit variance per position
     states = model.encoder.norm(torch.randn(2, 3, 12) * 7 + 4)
     torch.testing.assert_close(states.mean(-1), torch.zeros(2, 3), atol=1e-5, rtol=0)

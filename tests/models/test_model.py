@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from model_checks import assert_steps_reproduce_forward
 
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig
 from attnseq.data.tokenizers import EOS, PAD
@@ -66,15 +67,7 @@ def test_forward_matches_step_by_step(decoder, feed, cell):
     """The training path (fused for Luong without input feeding) equals search's ``step``."""
     torch.manual_seed(1)
     model = Seq2Seq(config(decoder, feed, cell), SRC_V, TGT_V).eval()
-    src, lengths, tgt_in = toy_batch(1)
-    with torch.no_grad():
-        logits, attn = model(src, lengths, tgt_in, teacher_forcing=1.0)
-        enc = model.encode(src, lengths)
-        state = model.init_state(enc)
-        for t in range(tgt_in.size(1)):
-            step_logits, state, step_attn = model.step(tgt_in[:, t], state, enc)
-            torch.testing.assert_close(logits[:, t], step_logits, atol=1e-5, rtol=0)
-            torch.testing.assert_close(attn[:, t], step_attn, atol=1e-5, rtol=0)
+    assert_steps_reproduce_forward(model, *toy_batch(1))
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
