@@ -13,7 +13,8 @@ Markdown. Every comparison is a ratio measured in this one run::
 The full run takes hours. ``--stop-after-minutes M`` starts no training run
 that could not end within M minutes, and ``--resume`` continues the run
 recorded in ``OUT/speed.json`` where it stopped (or was killed): finished
-runs are kept, an unfinished one is redone from scratch, and the matmul peak
+runs are kept, an unfinished one is redone from scratch, systems added to
+``--systems`` or ``--attnseq-variant`` run in their place, and the matmul peak
 is measured again in every part, so each part shows the machine it ran on.
 
 See docs/speed.md for the model, the FLOP count and how each figure is taken.
@@ -182,6 +183,9 @@ def resumed(out: Path, settings: dict) -> dict:
         raise SystemExit(f"--resume: {path} does not exist; start the run without --resume")
     results = json.loads(path.read_text())
     old = results.get("settings", {})
+    for key in ("systems", "variants"):  # systems may be added; they run in their place
+        if set(old.get(key, [])) <= set(settings[key]):
+            old[key] = settings[key]
     for key in RESUME_KEYS:
         if old.get(key) != settings[key]:
             raise SystemExit(
