@@ -513,7 +513,8 @@ def main() -> int:
     save(results, args.out)
     print(write_report(results, args.out))
     if stopped:
-        say(f"stopped before the deadline; continue with: {' '.join(sys.argv)} --resume")
+        again = sys.argv + ([] if args.resume else ["--resume"])
+        say(f"stopped before the deadline; continue with: {' '.join(again)}")
     return 0
 
 
