@@ -192,6 +192,8 @@ def training_commands(work: Path, minutes: float, device: str | None, threads: i
                 str(REPO / f"configs/wpt03-{src}-{tgt}.yaml"),
             ]
             cmd += ["--out", str(work / name), "--quiet"] + [a for s in sets for a in ("--set", s)]
+            if (work / name / "last.safetensors").is_file():  # stopped earlier: continue it
+                cmd = [sys.executable, "-m", "attnseq", "train", "--resume", str(work / name)]
             runs.append((name, cmd))
     return runs
 
@@ -201,8 +203,8 @@ def train(
 ) -> None:
     """The four trainings, ``parallel`` at a time; each log in WORK/NAME.log.
 
-    A run folder that exists already is resumed by ``attnseq train``, so a
-    killed ``train`` step continues where it stopped.
+    A run that was stopped continues (``attnseq train --resume``) with its own
+    settings and budget, so a killed ``train`` step picks up where it stopped.
     """
     if not (work / "eflomal.gdfa").is_file():
         raise SystemExit(f"{work / 'eflomal.gdfa'} is missing: run the prepare step first")
