@@ -173,6 +173,11 @@ def training_commands(work: Path, minutes: float, device: str | None, threads: i
     for src, tgt in (("en", "fr"), ("fr", "en")):
         guide = work / ("eflomal.gdfa" if src == "en" else "eflomal.gdfa.fr-en")
         for name, guided in ((f"{src}-{tgt}", False), (f"{src}-{tgt}-guided", True)):
+            if (work / name / "last.safetensors").is_file():  # stopped earlier: continue it
+                runs.append(
+                    (name, [sys.executable, "-m", "attnseq", "train", "--resume", str(work / name)])
+                )
+                continue
             sets = [
                 f"train.max_minutes={minutes}",
                 f"data.train={{src: {work / f'train.{src}'}, tgt: {work / f'train.{tgt}'}}}",
@@ -192,8 +197,6 @@ def training_commands(work: Path, minutes: float, device: str | None, threads: i
                 str(REPO / f"configs/wpt03-{src}-{tgt}.yaml"),
             ]
             cmd += ["--out", str(work / name), "--quiet"] + [a for s in sets for a in ("--set", s)]
-            if (work / name / "last.safetensors").is_file():  # stopped earlier: continue it
-                cmd = [sys.executable, "-m", "attnseq", "train", "--resume", str(work / name)]
             runs.append((name, cmd))
     return runs
 
