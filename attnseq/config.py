@@ -193,6 +193,9 @@ class ModelConfig:
     share_embeddings: bool = False
     init: Literal["uniform", "pytorch"] = "uniform"
     init_scale: float = 0.1
+    # An attention layer for word alignment only, which also sees the word it aligns;
+    # it learns from guided alignment alone (attnseq.models.alignment_head).
+    alignment_head: bool = False
     image: ImageEncoderConfig | None = None  # task: caption only
 
 
@@ -369,6 +372,8 @@ def _validate(cfg: Config) -> None:
             f"train.doubly_stochastic: must not be negative, got {cfg.train.doubly_stochastic}"
         )
     if cfg.task == "caption":
+        if cfg.model.alignment_head:
+            raise ConfigError("model.alignment_head: aligns words with words; not for captions")
         _validate_caption(cfg)
         return
     if cfg.data.dataset is None and cfg.data.train is None:
@@ -477,6 +482,17 @@ def _validate_guided_alignment(cfg: Config) -> None:
             "train.guided_alignment_weight: needs data.train.align, a Pharaoh file "
             "aligning data.train.src with data.train.tgt"
         )
+    if cfg.model.alignment_head:
+        if weight == 0:
+            raise ConfigError(
+                "model.alignment_head: learns from guided alignment alone; set "
+                "train.guided_alignment_weight > 0 and data.train.align"
+            )
+        if cfg.train.doubly_stochastic:
+            raise ConfigError(
+                "model.alignment_head: guided alignment then trains the head, not the "
+                "attention that train.doubly_stochastic regularises; use one of them"
+            )
 
 
 def _complete_caption(cfg: Config) -> None:

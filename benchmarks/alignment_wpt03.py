@@ -6,13 +6,15 @@ Three steps, each a subcommand (run from the repository root)::
     python3 benchmarks/alignment_wpt03.py train --work runs/wpt03 --minutes 50
     python3 benchmarks/alignment_wpt03.py report --work runs/wpt03 \\
         --pair plain runs/wpt03/en-fr runs/wpt03/fr-en \\
-        --pair guided runs/wpt03/en-fr-guided runs/wpt03/fr-en-guided
+        --pair guided runs/wpt03/en-fr-guided runs/wpt03/fr-en-guided \\
+        --pair head runs/wpt03/en-fr-head runs/wpt03/fr-en-head
 
 ``prepare`` builds the training text and runs eflomal on it; ``train`` trains
-the four models (plain and guided by eflomal's links, each direction), two
-at a time by default, all four at once on a GPU (``--parallel 4 --device
-cuda``); ``report`` aligns the 447 gold pairs with every run and prints (and
-saves as JSON and Markdown) one table of AER, precision and recall.
+the models (plain; guided by eflomal's links; guided through an alignment
+head, ``model.alignment_head``; each direction), two at a time by default,
+all at once on a GPU (``--parallel 6 --device cuda``); ``report`` aligns the
+447 gold pairs with every run and prints (and saves as JSON and Markdown) one
+table of AER, precision and recall.
 
 The training text (the same for eflomal and our models, see docs/results.md):
 Tatoeba fra-eng train (140,048 pairs), Multi30k task 1 train en-fr (29,000)
@@ -33,6 +35,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,12 +170,31 @@ def run_eflomal(work: Path, iterations: int | None) -> None:
     print(f"eflomal: {len(fwd):,} pairs aligned both ways in {seconds:.0f} s")
 
 
-def training_commands(work: Path, minutes: float, device: str | None, threads: int | None):
-    """(run name, ``attnseq train`` command) for plain and guided models, each direction."""
+# What each kind of model adds to the config's settings ({align}: eflomal's links).
+VARIANTS = {
+    "plain": [],
+    "guided": ["data.train.align={align}", "train.guided_alignment_weight=0.5"],
+    "head": [
+        "data.train.align={align}",
+        "train.guided_alignment_weight=0.5",
+        "model.alignment_head=true",
+    ],
+}
+
+
+def training_commands(
+    work: Path,
+    minutes: float,
+    device: str | None,
+    threads: int | None,
+    variants: Sequence[str] = tuple(VARIANTS),
+):
+    """(run name, ``attnseq train`` command) for each kind of model, each direction."""
     runs = []
     for src, tgt in (("en", "fr"), ("fr", "en")):
         guide = work / ("eflomal.gdfa" if src == "en" else "eflomal.gdfa.fr-en")
-        for name, guided in ((f"{src}-{tgt}", False), (f"{src}-{tgt}-guided", True)):
+        for variant in variants:
+            name = f"{src}-{tgt}" if variant == "plain" else f"{src}-{tgt}-{variant}"
             if (work / name / "last.safetensors").is_file():  # stopped earlier: continue it
                 runs.append(
                     (name, [sys.executable, "-m", "attnseq", "train", "--resume", str(work / name)])
@@ -183,8 +205,7 @@ def training_commands(work: Path, minutes: float, device: str | None, threads: i
                 f"data.train={{src: {work / f'train.{src}'}, tgt: {work / f'train.{tgt}'}}}",
                 f"data.valid={{src: {work / f'valid.{src}'}, tgt: {work / f'valid.{tgt}'}}}",
             ]
-            if guided:
-                sets += [f"data.train.align={guide}", "train.guided_alignment_weight=0.5"]
+            sets += [item.format(align=guide) for item in VARIANTS[variant]]
             if device:
                 sets.append(f"train.device={device}")
             if threads:
@@ -202,16 +223,21 @@ def training_commands(work: Path, minutes: float, device: str | None, threads: i
 
 
 def train(
-    work: Path, minutes: float, parallel: int, device: str | None, threads: int | None
+    work: Path,
+    minutes: float,
+    parallel: int,
+    device: str | None,
+    threads: int | None,
+    variants: Sequence[str] = tuple(VARIANTS),
 ) -> None:
-    """The four trainings, ``parallel`` at a time; each log in WORK/NAME.log.
+    """The trainings, ``parallel`` at a time; each log in WORK/NAME.log.
 
     A run that was stopped continues (``attnseq train --resume``) with its own
     settings and budget, so a killed ``train`` step picks up where it stopped.
     """
     if not (work / "eflomal.gdfa").is_file():
         raise SystemExit(f"{work / 'eflomal.gdfa'} is missing: run the prepare step first")
-    queue = training_commands(work, minutes, device, threads)
+    queue = training_commands(work, minutes, device, threads, variants)
     running: list[tuple[str, subprocess.Popen]] = []
     failed = []
     while queue or running:
@@ -257,6 +283,16 @@ def _align(run: str, src: str, tgt: str, position: str) -> list:
     return Aligner.load(run, lowercase=True, position=position).align(
         read_lines(Path(src)), read_lines(Path(tgt))
     )
+
+
+def _positions(run: str, positions: Sequence[str]) -> list[str]:
+    """The positions to read a run at: an alignment head only at ``predict`` (its row
+    for a word already sees the word)."""
+    import yaml
+
+    cfg = yaml.safe_load((Path(run) / "config.yaml").read_text(encoding="utf-8"))
+    head = bool((cfg.get("model") or {}).get("alignment_head"))
+    return [p for p in positions if p == "predict" or not head]
 
 
 def attention_rows(name: str, position: str, fwd: list, rev: list | None, gold) -> list[dict]:
@@ -329,8 +365,9 @@ def report(
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=len(pairs) * (2 * len(positions) + 2)) as pool:
         jobs = {}
+        read_at = {name: _positions(forward, positions) for name, forward, _ in pairs}
         for name, forward, backward in pairs:
-            for position in positions:
+            for position in read_at[name]:
                 jobs[name, position, "fwd"] = pool.submit(_align, forward, en, fr, position)
                 jobs[name, position, "rev"] = pool.submit(_align, backward, fr, en, position)
             jobs[name, "bleu", "fwd"] = pool.submit(
@@ -341,7 +378,7 @@ def report(
             )
         rows = eflomal_rows(work, gold)
         for name, _, _ in pairs:
-            for position in positions:
+            for position in read_at[name]:
                 fwd, rev = (
                     jobs[name, position, "fwd"].result(),
                     jobs[name, position, "rev"].result(),
@@ -364,12 +401,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("prepare", help="training text and eflomal alignments")
     p.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     p.add_argument("--iterations", type=int, help="eflomal iterations (default: its own choice)")
-    t = sub.add_parser("train", help="the plain and guided models, both directions")
+    t = sub.add_parser("train", help="the plain, guided and head models, both directions")
     t.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     t.add_argument("--minutes", type=float, default=50.0, help="training budget of each run")
     t.add_argument("--parallel", type=int, default=2, help="trainings at once")
     t.add_argument("--device", help="e.g. cuda (default: the configs', the CPU)")
     t.add_argument("--threads", type=int, help="threads of each training (configs: 1)")
+    t.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=list(VARIANTS),
+        help="plain, guided by eflomal's links, and guided through an alignment head",
+    )
     r = sub.add_parser("report", help="AER of eflomal and of the attention of trained runs")
     r.add_argument("--work", type=Path, default=REPO / "runs" / "wpt03")
     r.add_argument(
@@ -386,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.step == "prepare":
         prepare(args.work, args.iterations)
     elif args.step == "train":
-        train(args.work, args.minutes, args.parallel, args.device, args.threads)
+        train(args.work, args.minutes, args.parallel, args.device, args.threads, args.variants)
     else:
         report(args.work, args.pair, args.positions, args.bleu_sentences)
     return 0

@@ -45,6 +45,7 @@ class CaptionModel(Seq2Seq):
             context_gate=cfg.image.context_gate,
         )
         self.generator = nn.Linear(readout_size, vocab_size)
+        self.alignment_head = None  # aligns words with words: text models only
         self._init_weights()
         if cfg.tie_embeddings:
             self.generator.weight = embedding.weight

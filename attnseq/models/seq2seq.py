@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from attnseq.config import ModelConfig
+from attnseq.models.alignment_head import AlignmentHead
 from attnseq.models.cells import unit_layer_norms
 from attnseq.models.conv_encoder import ConvEncoder
 from attnseq.models.decoders import DECODERS as RNN_DECODERS
@@ -23,7 +24,8 @@ DECODERS: dict[str, type[nn.Module]] = {**RNN_DECODERS, "transformer": Transform
 
 
 class Seq2Seq(nn.Module):
-    """Encoder, attentional decoder and output layer, built from a ``ModelConfig``.
+    """Encoder, attentional decoder, output layer (and, if configured, an alignment
+    head), built from a ``ModelConfig``.
 
     Search code talks to it through ``encode``, ``init_state`` and ``step``;
     training calls ``forward`` on whole batches.
@@ -51,6 +53,13 @@ class Seq2Seq(nn.Module):
             bridge=cfg.bridge,
         )
         self.generator = nn.Linear(readout_size, tgt_vocab_size)
+        self.alignment_head = (
+            AlignmentHead(
+                readout_size, cfg.embed_dim, self.encoder.output_size, cfg.decoder.hidden_size
+            )
+            if cfg.alignment_head
+            else None
+        )
         self._init_weights()
         if cfg.tie_embeddings:
             self.generator.weight = tgt_embed.weight
@@ -101,13 +110,25 @@ class Seq2Seq(nn.Module):
         return self.generator(readout), state, attn
 
     def forward(
-        self, src: Tensor, lengths: Tensor, tgt_in: Tensor, teacher_forcing: float = 1.0
+        self,
+        src: Tensor,
+        lengths: Tensor,
+        tgt_in: Tensor,
+        teacher_forcing: float = 1.0,
+        tgt_out: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """Logits [B, T, V] and attention [B, T, S] under (mostly) teacher forcing."""
+        """Logits [B, T, V] and attention [B, T, S] under (mostly) teacher forcing.
+
+        Given ``tgt_out`` (the words each step writes), a model with an
+        alignment head returns the head's alignment instead of the decoder's
+        attention: what guided alignment trains and word alignment reads.
+        """
         enc = self.encode(src, lengths)
         readouts, attn = self.decoder(
             tgt_in, enc, teacher_forcing, predict=lambda r: self.generator(r).argmax(-1)
         )
+        if tgt_out is not None and self.alignment_head is not None:
+            attn = self.alignment_head(readouts, self.decoder.embedding(tgt_out), enc)
         return self.generator(readouts), attn
 
 

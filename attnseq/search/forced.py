@@ -27,6 +27,8 @@ def forced_attention(
 
     Row ``t`` is the step that predicts target token ``t`` (the last row
     predicts end-of-sentence); the last column is the source's end-of-sentence.
+    A model with an alignment head gives that head's weights, which also see
+    token ``t``.
     Results come back in input order, whatever the batching.
     """
     was_training = model.training
@@ -36,7 +38,10 @@ def forced_attention(
         lengths = [(len(s), len(t)) for s, t in examples]
         for indices in batch_indices(lengths, batch_tokens, shuffle=False):
             batch = collate(examples, indices).to(device)
-            _, attn = model(batch.src, batch.src_lengths, batch.tgt_in)
+            if getattr(model, "alignment_head", None) is None:
+                _, attn = model(batch.src, batch.src_lengths, batch.tgt_in)
+            else:  # the attention made for alignment, which also sees the word it aligns
+                _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, tgt_out=batch.tgt_out)
             attn = attn.float().cpu()
             for row, index in enumerate(indices):
                 src, tgt = examples[index]

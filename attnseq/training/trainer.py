@@ -366,6 +366,8 @@ class Trainer:
             batch.src_lengths,
             batch.tgt_in,
             self.cfg.train.teacher_forcing if self.net.training else 1.0,
+            # an alignment head, if any, then gives the attention that the guide trains
+            tgt_out=batch.tgt_out if self.guide is not None else None,
         )
         flat = logits.view(-1, logits.size(-1)).float()
         target = batch.tgt_out.view(-1)

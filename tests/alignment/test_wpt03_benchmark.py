@@ -1,0 +1,52 @@
+"""The WPT03 alignment benchmark's plan: which trainings it runs and how it reads them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wpt03():
+    path = REPO / "benchmarks" / "alignment_wpt03.py"
+    spec = importlib.util.spec_from_file_location("alignment_wpt03", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sets(cmd: list[str]) -> list[str]:
+    return [cmd[i + 1] for i, a in enumerate(cmd) if a == "--set"]
+
+
+def test_each_kind_of_model_in_each_direction(wpt03, tmp_path):
+    (tmp_path / "en-fr-guided").mkdir()
+    (tmp_path / "en-fr-guided" / "last.safetensors").write_bytes(b"")  # a stopped run
+    runs = dict(wpt03.training_commands(tmp_path, 50, "cuda", None))
+    assert list(runs) == [
+        "en-fr",
+        "en-fr-guided",
+        "en-fr-head",
+        "fr-en",
+        "fr-en-guided",
+        "fr-en-head",
+    ]
+    assert runs["en-fr-guided"][-3:] == ["train", "--resume", str(tmp_path / "en-fr-guided")]
+    head = _sets(runs["fr-en-head"])
+    assert f"data.train.align={tmp_path / 'eflomal.gdfa.fr-en'}" in head
+    assert "model.alignment_head=true" in head and "train.device=cuda" in head
+    assert "train.guided_alignment_weight=0.5" in _sets(runs["fr-en-guided"])
+    assert not any("align" in s for s in _sets(runs["en-fr"]))
+    only = wpt03.training_commands(tmp_path, 50, None, None, ["head"])
+    assert [name for name, _ in only] == ["en-fr-head", "fr-en-head"]
+
+
+def test_a_head_is_read_at_predict_only(wpt03, tmp_path):
+    (tmp_path / "config.yaml").write_text("model:\n  alignment_head: true\n")
+    assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["predict"]
+    (tmp_path / "config.yaml").write_text("model:\n  embed_dim: 8\n")
+    assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["predict", "read"]
