@@ -27,6 +27,7 @@ from torch import Tensor
 from attnseq.config import Config
 from attnseq.data.images import image_tensor, to_input
 from attnseq.data.tokenizers import SPECIALS, Tokenizer, decode
+from attnseq.errors import CheckpointError
 from attnseq.evaluation.captioning import (
     caption_scores,
     digit_accuracy,
@@ -35,6 +36,7 @@ from attnseq.evaluation.captioning import (
 )
 from attnseq.inference import load_run
 from attnseq.models.captioner import CaptionModel
+from attnseq.models.ensemble import Ensemble
 from attnseq.search.beam import beam_search
 from attnseq.search.greedy import greedy_search
 from attnseq.search.hypothesis import Hypothesis
@@ -79,7 +81,7 @@ class Captioner:
     def __init__(
         self,
         cfg: Config,
-        model: CaptionModel,
+        model: CaptionModel | Ensemble,
         tokenizer: Tokenizer,
         device: str = "cpu",
         run_dir: Path | None = None,
@@ -89,6 +91,8 @@ class Captioner:
         self.run_dir = run_dir
         assert cfg.model.image is not None
         self.image_cfg = cfg.model.image
+        first = model.models[0] if isinstance(model, Ensemble) else model
+        self.grid: tuple[int, int] = first.grid  # rows, cols of attention cells
 
     @classmethod
     def load(
@@ -97,9 +101,33 @@ class Captioner:
         cfg, model, _, tokenizer = load_run(run_dir, weights, device, tasks=("caption",))
         return cls(cfg, model, tokenizer, device, Path(run_dir))
 
-    @property
-    def grid(self) -> tuple[int, int]:
-        return self.model.grid
+    @classmethod
+    def ensemble(
+        cls, run_dirs: Sequence[str | Path], weights: str = "model.safetensors", device: str = "cpu"
+    ) -> Captioner:
+        """Caption with several runs at once: they average their next-word probabilities
+        and their attention, so they must share the vocabulary, the input images
+        (size and colour) and the attention grid."""
+        members = [cls.load(run_dir, weights, device) for run_dir in run_dirs]
+        first = members[0]
+        if len(members) == 1:
+            return first
+        for other in members[1:]:
+            if other.tokenizer.vocab.itos != first.tokenizer.vocab.itos:
+                raise CheckpointError(
+                    f"{other.run_dir}: its vocabulary differs from {first.run_dir}'s; "
+                    "ensembled runs must share their vocabulary"
+                )
+            mine, theirs = first.image_cfg, other.image_cfg
+            if (theirs.size, theirs.grey, other.grid) != (mine.size, mine.grey, first.grid):
+                raise CheckpointError(
+                    f"{other.run_dir}: it sees images of size {theirs.size} "
+                    f"({'grey' if theirs.grey else 'colour'}) on a {other.grid} grid, "
+                    f"{first.run_dir} {mine.size} ({'grey' if mine.grey else 'colour'}) on "
+                    f"{first.grid}; ensembled runs must see the same input and grid"
+                )
+        model = Ensemble([member.model for member in members])
+        return cls(first.cfg, model, first.tokenizer, device, first.run_dir)
 
     def preprocess(self, images: Sequence[Image.Image]) -> Tensor:
         """Model inputs [B, C, H, W] in [-1, 1]: resized, grey or RGB as the run was trained."""
@@ -145,7 +173,7 @@ class Captioner:
         """Captions of preprocessed images, or of a frozen backbone's features."""
         if beam < 1:
             raise ValueError(f"beam must be at least 1, got {beam}")
-        cells = self.model.cells
+        cells = self.grid[0] * self.grid[1]
         ratio = search_limit(cells, max_len or self.cfg.data.max_len)
         results: list[Caption] = []
         for start in range(0, inputs.size(0), batch_size):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attnseq.cli.common import add_command, add_device_option, decode_device
+from attnseq.cli.common import add_command, add_device_option, decode_device, split_run_dirs
 
 
 def register(subparsers) -> None:
@@ -18,10 +18,16 @@ def register(subparsers) -> None:
         "Caption images; optionally draw each word's attention over the image.",
         "attnseq caption runs/caption-coco-mini photo.jpg --beam 3 --attention where.png\n"
         "  attnseq caption runs/caption-mnist-sequences strip.png --json\n"
-        "  attnseq caption runs/caption-coco-mini --data coco-mini:test --count 3 --attention a.png",
+        "  attnseq caption runs/caption-coco-mini --data coco-mini:test --count 3 --attention a.png\n"
+        "  attnseq caption runs/digits-a runs/digits-b strip.png   # an ensemble",
     )
     p.add_argument("run_dir", help="trained caption run folder")
-    p.add_argument("images", nargs="*", metavar="IMAGE", help="image files Pillow can read")
+    p.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="more run folders (captioning as an ensemble), then image files Pillow can read",
+    )
     p.add_argument(
         "--data",
         metavar="NAME:SPLIT",
@@ -50,16 +56,17 @@ def run(args) -> int:
 
     if args.beam < 1:
         raise AttnseqError(f"--beam must be at least 1, got {args.beam}")
-    if bool(args.images) == bool(args.data):
+    run_dirs, files = split_run_dirs(args.run_dir, args.images)
+    if bool(files) == bool(args.data):
         raise AttnseqError("give IMAGE files or --data NAME:SPLIT (one of the two)")
-    captioner = Captioner.load(args.run_dir, device=decode_device(args))
+    captioner = Captioner.ensemble(run_dirs, device=decode_device(args))
     if args.data:
         raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
         images = raw.originals(args.count)
         names = raw.keys[: len(images)]
     else:
-        images = [open_image(Path(name)) for name in args.images]
-        names = args.images
+        images = [open_image(Path(name)) for name in files]
+        names = files
     captions = captioner.caption(images, beam=args.beam, max_len=args.max_len)
     if args.json:
         docs = [{"image": name, **c.to_dict()} for name, c in zip(names, captions, strict=True)]
@@ -103,11 +110,9 @@ def evaluate_caption_run(args) -> int:
     from attnseq.data.images import to_input
     from attnseq.errors import AttnseqError
 
-    if len(args.run_dirs) > 1:
-        raise AttnseqError("caption runs are evaluated one at a time (no ensembles)")
     if not args.data:
         raise AttnseqError("give --data NAME:SPLIT, e.g. coco-mini:test or mnist-sequences:test")
-    captioner = Captioner.load(args.run_dirs[0], device=decode_device(args))
+    captioner = Captioner.ensemble(args.run_dirs, device=decode_device(args))
     raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
     with tqdm(total=len(raw.keys), unit="img", desc="captioning") as bar:
         result = evaluate_captions(

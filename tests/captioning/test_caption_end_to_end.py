@@ -105,6 +105,29 @@ def test_resume_continues_the_run(run_dir, tmp_path):
     assert [r["step"] for r in records(copy)] == [3, 6, 9]
 
 
+def test_an_ensemble_of_caption_runs(run_dir, photos, tmp_path, capsys, monkeypatch):
+    images = [Image.open(p) for p in photos]
+    alone = Captioner.load(run_dir).caption(images, beam=2)
+    twice = Captioner.ensemble([run_dir, run_dir]).caption(images, beam=2)
+    for a, b in zip(alone, twice, strict=True):  # a model averaged with itself is itself
+        assert a.text == b.text and b.grid == (8, 8)
+        torch.testing.assert_close(a.attention, b.attention)
+    longer = tmp_path / "longer"
+    shutil.copytree(run_dir, longer)
+    assert main(["train", "--resume", str(longer), "--quiet", "--set", "train.max_steps=9"]) == 0
+    capsys.readouterr()
+    assert main(["caption", str(run_dir), str(longer), *map(str, photos), "--beam", "2"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2  # one caption per photo
+    monkeypatch.setenv("PATH", "/nonexistent")  # no METEOR: no Java needed
+    args = ["evaluate", str(run_dir), str(longer), "--data", "coco-mini:test", "--beam", "1"]
+    assert main(args) == 0
+    assert "CIDEr" in capsys.readouterr().out
+    other = tmp_path / "other-size"
+    train_tiny(other, "model.image.size=[16,16]", "train.max_steps=1", "train.valid_every=1")
+    assert main(["caption", str(run_dir), str(other), str(photos[0])]) == 2
+    assert "ensembled runs must see the same input and grid" in capsys.readouterr().err
+
+
 def test_evaluate_without_java(run_dir, capsys, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert main(["evaluate", str(run_dir), "--data", "coco-mini:test", "--beam", "1"]) == 0
