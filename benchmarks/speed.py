@@ -16,6 +16,8 @@ recorded in ``OUT/speed.json`` where it stopped (or was killed): finished
 runs are kept, an unfinished one is redone from scratch, systems added to
 ``--systems`` or ``--attnseq-variant`` run in their place, and the matmul peak
 is measured again in every part, so each part shows the machine it ran on.
+``--redo SYSTEM:N`` with ``--resume`` makes a recorded run again (one that
+other load on the machine disturbed), and the table says so.
 
 See docs/speed.md for the model, the FLOP count and how each figure is taken.
 """
@@ -193,6 +195,31 @@ def resumed(out: Path, settings: dict) -> dict:
                 f"{settings[key]!r}; give the same options or start afresh in another --out"
             )
     return results
+
+
+def forget_runs(results: dict, redo: list[str], runs: int) -> list[str]:
+    """Drop the recorded runs named ``SYSTEM:N`` (N as printed, from 1) so that this
+    part makes them again: a run that other load on the machine disturbed is redone,
+    not kept. attnseq's int8 decoding is part of attnseq's run and goes with it."""
+    systems = set(results["settings"]["systems"]) | {
+        v.split(":", 1)[0] for v in results["settings"]["variants"]
+    }
+    dropped = []
+    for item in redo:
+        name, _, number = item.rpartition(":")
+        if name not in systems or not number.isdigit() or not 1 <= int(number) <= runs:
+            raise SystemExit(
+                f"--redo {item}: give SYSTEM:N with SYSTEM one of {sorted(systems)} "
+                f"and N from 1 to {runs}"
+            )
+        names = {name, f"{name}-int8"} if name == "attnseq" else {name}
+        r = int(number) - 1
+        kept = [e for e in results["runs"] if not (e["system"] in names and e["run"] == r)]
+        if len(kept) == len(results["runs"]):
+            raise SystemExit(f"--redo {item}: {name}'s run {number} is not recorded yet")
+        results["runs"] = kept
+        dropped.append(item)
+    return dropped
 
 
 def fresh(paths: list[Path]) -> None:
@@ -387,6 +414,14 @@ def main() -> int:
         help="continue the run recorded in OUT/speed.json (same options) where it stopped",
     )
     ap.add_argument(
+        "--redo",
+        action="append",
+        default=[],
+        metavar="SYSTEM:N",
+        help="with --resume: make run N (from 1) of SYSTEM again, e.g. one that other "
+        "load disturbed; may be repeated",
+    )
+    ap.add_argument(
         "--stop-after-minutes",
         type=float,
         help="start no training run that could not end within this many minutes; "
@@ -435,14 +470,21 @@ def main() -> int:
         "command": " ".join(sys.argv),
         "root": str(cache / "runs" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")),
     }
+    if args.redo and not args.resume:
+        raise SystemExit("--redo: redoes runs of a recorded run; add --resume")
     if args.resume:
         results = resumed(args.out, settings)
         say(f"resuming the run of {results['machine']['date']} in {args.out}")
+        redone = forget_runs(results, args.redo, runs)
+        if redone:
+            say(f"redoing {', '.join(redone)}")
     else:
         results = {"machine": machine(), "settings": settings, "runs": [], "scaling": []}
         results["peak_gflops"] = {"fp32": [], "bf16": []}
     root = Path(results["settings"]["root"])
     part = {"machine": machine(), "command": " ".join(sys.argv), "peak_gflops": {}}
+    if args.resume and args.redo:
+        part["redone"] = args.redo
     results.setdefault("parts", []).append(part)
     say(
         f"machine: {part['machine']['cpu']}, {part['machine']['cores']} cores, torch {part['machine']['torch']}"

@@ -90,6 +90,7 @@ def markdown(results: dict) -> str:
             + "; ".join(
                 f"{p['machine']['date']}, load {p['machine']['load_average_at_start'][0]:.1f}, "
                 f"fp32 peak {p['peak_gflops']['fp32']:.0f} GFLOP/s"
+                + (f", redid {', '.join(p['redone'])}" if p.get("redone") else "")
                 for p in parts
             )
         )

@@ -1,5 +1,5 @@
 """The speed benchmark runs for hours, in parts: ``--resume`` must continue only a
-run made with the same options, and may add systems."""
+run made with the same options, may add systems, and redoes the runs it is told to."""
 
 from __future__ import annotations
 
@@ -70,3 +70,35 @@ def test_resume_may_add_a_system(speed, tmp_path):
 def test_resume_without_a_recorded_run(speed, tmp_path):
     with pytest.raises(SystemExit, match="does not exist"):
         speed.resumed(tmp_path, settings())
+
+
+def test_redo_forgets_the_named_run_and_its_int8_decoding(speed):
+    def entry(system: str, run: int) -> dict:
+        return {"system": system, "run": run}
+
+    recorded_runs = [
+        entry("attnseq", 0),
+        entry("attnseq-int8", 0),
+        entry("attnseq-bf16", 0),
+        entry("attnseq", 1),
+        entry("attnseq-int8", 1),
+        entry("attnseq-bf16", 1),
+    ]
+    results = {
+        "settings": settings(variants=["attnseq-bf16:train.precision=bf16"]),
+        "runs": list(recorded_runs),
+    }
+    assert speed.forget_runs(results, ["attnseq-bf16:2", "attnseq:1"], 2) == [
+        "attnseq-bf16:2",
+        "attnseq:1",
+    ]
+    assert results["runs"] == [
+        entry("attnseq-bf16", 0),
+        entry("attnseq", 1),
+        entry("attnseq-int8", 1),
+    ]
+    with pytest.raises(SystemExit, match="attnseq-bf16's run 2 is not recorded yet"):
+        speed.forget_runs(results, ["attnseq-bf16:2"], 2)
+    for wrong in ("opennmt:1", "attnseq:3", "attnseq:0", "attnseq"):
+        with pytest.raises(SystemExit, match=f"--redo {wrong}: give SYSTEM:N"):
+            speed.forget_runs(results, [wrong], 2)
