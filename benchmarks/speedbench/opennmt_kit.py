@@ -22,6 +22,7 @@ from speedbench.toolkit import Toolkit, TrainResult, TrainSpec
 ENV = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}
 _RATE = re.compile(r"Step (\d+)/\s*\d+;.*?\d+/\s*(\d+) tok/s")  # target side
 _PARAMS = re.compile(r"\* number of parameters: (\d+)")
+BATCH = 64  # sentences
 
 
 def config(spec: TrainSpec) -> dict:
@@ -46,8 +47,9 @@ def config(spec: TrainSpec) -> dict:
         "save_checkpoint_steps": every,
         "keep_checkpoint": 2,
         "seed": spec.seed,
-        "train_steps": 10**7,
-        "single_pass": not spec.validate,  # the scaling runs: exactly one epoch
+        # The scaling runs: one epoch of 64-sentence batches. Its ``single_pass`` does not
+        # do that in 3.5.1: it sets train_steps to 0, which means no limit.
+        "train_steps": 10**7 if spec.validate else -(-c.info["train_pairs"] // BATCH),
         "valid_steps": every,
         "report_every": spec.log_every,
         "log_file": str(spec.out / "train.log"),
@@ -72,7 +74,7 @@ def config(spec: TrainSpec) -> dict:
         "decay_method": "none",
         "max_grad_norm": 1.0,
         "label_smoothing": 0.1,
-        "batch_size": 64,
+        "batch_size": BATCH,
         "batch_type": "sents",
         "normalization": "tokens",
         "valid_batch_size": 64,
