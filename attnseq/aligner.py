@@ -16,9 +16,10 @@ the word, and for some models that step points at ``j``'s source word more
 sharply (the "shift" of Chen et al. 2020). Not for a trained Luong decoder,
 whose next step already serves the next word: on WPT03 ``predict`` gives
 36.8 % AER and ``read`` 68.6 % (docs/results.md, "Alignment"). Models trained
-with guided alignment were taught the ``predict`` step. A
-model with an alignment head (``model.alignment_head``) is aligned with that
-head, whose row for word ``j`` already sees ``j``: ``predict`` rows only.
+with guided alignment were taught the ``predict`` step. ``head`` takes the
+alignment head's row for ``j`` (``model.alignment_head``), which sees ``j``
+itself; it is the default for a run that has a head, and ``predict`` still
+reads such a run's decoder attention, so the two can be compared.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from attnseq.data.alignments import Links, reverse_links, word_spans
+from attnseq.errors import AttnseqError
 from attnseq.inference import EOS_PIECE, Translator
 from attnseq.search.forced import forced_attention
 from attnseq.word_alignment import extract, merge_pieces, symmetrize
 
-POSITIONS = ("predict", "read")
+POSITIONS = ("predict", "read", "head")
 
 
 @dataclass
@@ -52,13 +54,19 @@ class PairAttention:
 class Aligner:
     """A run folder used to align given sentence pairs (one translation direction)."""
 
-    def __init__(self, translator: Translator, lowercase: bool = False, position: str = "predict"):
+    def __init__(
+        self, translator: Translator, lowercase: bool = False, position: str | None = None
+    ):
+        has_head = getattr(translator.model, "alignment_head", None) is not None
+        position = position or ("head" if has_head else "predict")
         if position not in POSITIONS:
-            raise ValueError(f"unknown attention position {position!r}; choose predict or read")
-        if position == "read" and getattr(translator.model, "alignment_head", None) is not None:
-            raise ValueError(
-                "position read: this model has an alignment head, whose row for a word "
-                "already knows the word; align it at predict"
+            raise AttnseqError(
+                f"unknown attention position {position!r}; choose {', '.join(POSITIONS)}"
+            )
+        if position == "head" and not has_head:
+            raise AttnseqError(
+                "position head: this run has no alignment head (model.alignment_head); "
+                "align it at predict or read"
             )
         self.translator = translator
         self.lowercase = lowercase
@@ -69,7 +77,7 @@ class Aligner:
         cls,
         run_dir: str | Path,
         lowercase: bool = False,
-        position: str = "predict",
+        position: str | None = None,
         device: str = "cpu",
     ) -> Aligner:
         return cls(Translator.load(run_dir, device=device), lowercase, position)
@@ -95,7 +103,9 @@ class Aligner:
             )
             for sp, tp in pieces
         ]
-        matrices = forced_attention(t.model, examples, batch_tokens, t.device, progress=progress)
+        matrices = forced_attention(
+            t.model, examples, batch_tokens, t.device, progress, head=self.position == "head"
+        )
         return [
             self._pair(sw, tw, sp, tp, m)
             for (sw, tw), (sp, tp), m in zip(words, pieces, matrices, strict=True)

@@ -286,13 +286,13 @@ def _align(run: str, src: str, tgt: str, position: str) -> list:
 
 
 def _positions(run: str, positions: Sequence[str]) -> list[str]:
-    """The positions to read a run at: an alignment head only at ``predict`` (its row
-    for a word already sees the word)."""
+    """The positions to read a run at: a run with an alignment head first at the head,
+    then at the others, to compare the head with the same run's decoder attention."""
     import yaml
 
     cfg = yaml.safe_load((Path(run) / "config.yaml").read_text(encoding="utf-8"))
     head = bool((cfg.get("model") or {}).get("alignment_head"))
-    return [p for p in positions if p == "predict" or not head]
+    return list(dict.fromkeys(["head", *positions] if head else positions))
 
 
 def attention_rows(name: str, position: str, fwd: list, rev: list | None, gold) -> list[dict]:
@@ -363,9 +363,9 @@ def report(
     gold = read_gold(wpt_files()["gold"])
     en, fr = str(work / "wpt03.en"), str(work / "wpt03.fr")
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=len(pairs) * (2 * len(positions) + 2)) as pool:
+    read_at = {name: _positions(forward, positions) for name, forward, _ in pairs}
+    with ProcessPoolExecutor(max_workers=sum(2 * len(p) + 2 for p in read_at.values())) as pool:
         jobs = {}
-        read_at = {name: _positions(forward, positions) for name, forward, _ in pairs}
         for name, forward, backward in pairs:
             for position in read_at[name]:
                 jobs[name, position, "fwd"] = pool.submit(_align, forward, en, fr, position)

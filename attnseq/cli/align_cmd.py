@@ -40,10 +40,10 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--position",
-        choices=["predict", "read"],
-        default="predict",
-        help="attention of the step that writes each target word (predict, default) or "
-        "of the step that reads it (read)",
+        choices=["predict", "read", "head"],
+        help="attention of the step that writes each target word (predict), of the step "
+        "that reads it (read), or of the alignment head (head); default: head for a run "
+        "with an alignment head, else predict",
     )
     p.add_argument("--lowercase", action="store_true", help="lowercase words before the model")
     p.add_argument(

@@ -22,13 +22,14 @@ def forced_attention(
     batch_tokens: int = 4000,
     device: str | torch.device = "cpu",
     progress=None,
+    head: bool = False,
 ) -> list[Tensor]:
     """Attention ``[len(tgt) + 1, len(src) + 1]`` of each (source ids, target ids) pair.
 
     Row ``t`` is the step that predicts target token ``t`` (the last row
     predicts end-of-sentence); the last column is the source's end-of-sentence.
-    A model with an alignment head gives that head's weights, which also see
-    token ``t``.
+    ``head`` asks a model with an alignment head (``model.alignment_head``) for
+    that head's weights instead, whose row ``t`` also sees token ``t``.
     Results come back in input order, whatever the batching.
     """
     was_training = model.training
@@ -38,10 +39,10 @@ def forced_attention(
         lengths = [(len(s), len(t)) for s, t in examples]
         for indices in batch_indices(lengths, batch_tokens, shuffle=False):
             batch = collate(examples, indices).to(device)
-            if getattr(model, "alignment_head", None) is None:
-                _, attn = model(batch.src, batch.src_lengths, batch.tgt_in)
-            else:  # the attention made for alignment, which also sees the word it aligns
+            if head:
                 _, attn = model(batch.src, batch.src_lengths, batch.tgt_in, tgt_out=batch.tgt_out)
+            else:
+                _, attn = model(batch.src, batch.src_lengths, batch.tgt_in)
             attn = attn.float().cpu()
             for row, index in enumerate(indices):
                 src, tgt = examples[index]

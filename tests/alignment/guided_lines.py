@@ -77,10 +77,13 @@ class GuidedLines:
             optimizer.step()
 
     def aer(self, model: nn.Module) -> float:
-        """AER of the model's forced-decoding attention (argmax links) against the gold."""
+        """AER of the model's forced-decoding attention (argmax links) against the gold:
+        its alignment head's where it has one."""
+        head = getattr(model, "alignment_head", None) is not None
+        attention = forced_attention(model, self.examples, head=head)
         hyps = [
             extract(merge_pieces(a.numpy(), [*s, -1], [*t, -1]))
-            for a, (s, t) in zip(forced_attention(model, self.examples), self.spans, strict=True)
+            for a, (s, t) in zip(attention, self.spans, strict=True)
         ]
         return alignment_scores(hyps, self.gold).aer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from guided_lines import guided_lines, train_guided_run
@@ -11,7 +12,7 @@ from guided_lines import guided_lines, train_guided_run
 from attnseq.aligner import Aligner
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, config_from_dict
 from attnseq.data.tokenizers import BOS, PAD
-from attnseq.errors import ConfigError
+from attnseq.errors import AttnseqError, ConfigError
 from attnseq.inference import load
 from attnseq.models.seq2seq import Seq2Seq
 
@@ -94,17 +95,23 @@ def test_head_learns_the_links_better_than_the_decoder_attention(run_dir, wpt, t
     assert head_aer < decoder_aer - 0.08, (head_aer, decoder_aer)  # measured: 0.40 against 0.54
 
 
-def test_training_and_aligning_with_a_head(wpt, tmp_path):
+def test_training_and_aligning_with_a_head(run_dir, wpt, tmp_path):
     out = tmp_path / "head"
     train_guided_run(wpt, tmp_path, out, "model.alignment_head=true")
     en = wpt["en"].read_text(encoding="utf-8").splitlines()
     fr = wpt["fr"].read_text(encoding="utf-8").splitlines()
-    links = Aligner.load(out).align(en, fr)
+    aligner = Aligner.load(out)
+    assert aligner.position == "head"  # a run with a head is aligned with it by default
+    links = aligner.align(en, fr)
     assert len(links) == len(en)
     assert all(
         0 <= j < len(f.split()) and 0 <= i < len(e.split())
         for e, f, ls in zip(en, fr, links, strict=True)
         for i, j in ls
     )
-    with pytest.raises(ValueError, match="alignment head"):
-        Aligner.load(out, position="read")
+    head = aligner.attention(en[:3], fr[:3])
+    decoder = Aligner(aligner.translator, position="predict").attention(en[:3], fr[:3])
+    for h, d in zip(head, decoder, strict=True):  # predict still reads the decoder's attention
+        assert h.pieces.shape == d.pieces.shape and not np.allclose(h.pieces, d.pieces)
+    with pytest.raises(AttnseqError, match="position head: this run has no alignment head"):
+        Aligner.load(run_dir, position="head")

@@ -45,8 +45,9 @@ def test_each_kind_of_model_in_each_direction(wpt03, tmp_path):
     assert [name for name, _ in only] == ["en-fr-head", "fr-en-head"]
 
 
-def test_a_head_is_read_at_predict_only(wpt03, tmp_path):
+def test_a_head_run_is_read_at_its_head_too(wpt03, tmp_path):
     (tmp_path / "config.yaml").write_text("model:\n  alignment_head: true\n")
-    assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["predict"]
+    assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["head", "predict", "read"]
+    assert wpt03._positions(str(tmp_path), ["head", "predict"]) == ["head", "predict"]
     (tmp_path / "config.yaml").write_text("model:\n  embed_dim: 8\n")
     assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["predict", "read"]
