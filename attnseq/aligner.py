@@ -20,6 +20,10 @@ with guided alignment were taught the ``predict`` step. ``head`` takes the
 alignment head's row for ``j`` (``model.alignment_head``), which sees ``j``
 itself; it is the default for a run that has a head, and ``predict`` still
 reads such a run's decoder attention, so the two can be compared.
+
+A run trained with ``train.guided_alignment_null`` learnt to send words
+without a counterpart to the source's end-of-sentence; where the guided
+attention does so, ``argmax`` leaves the word unaligned.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class PairAttention:
     tgt_pieces: list[str]  # target pieces (end-of-sentence last for ``predict``): its rows
     pieces: np.ndarray  # [len(tgt_pieces), len(src_pieces)]
     words: np.ndarray  # [len(tgt_words), len(src_words)]: pieces merged, end-of-sentence left out
+    null: np.ndarray  # [len(tgt_words)]: the weight each target word gave end-of-sentence
 
 
 class Aligner:
@@ -71,6 +76,9 @@ class Aligner:
         self.translator = translator
         self.lowercase = lowercase
         self.position = position
+        # only the attention the guide trained learnt what end-of-sentence means
+        guided = "head" if has_head else "predict"
+        self.null = translator.cfg.train.guided_alignment_null and position == guided
 
     @classmethod
     def load(
@@ -113,7 +121,7 @@ class Aligner:
 
     def _pair(self, src_words, tgt_words, src_pieces, tgt_pieces, matrix) -> PairAttention:
         weights = matrix.numpy()
-        src_map = [*word_spans(src_pieces), -1]
+        src_map = [*word_spans(src_pieces), len(src_words)]  # end-of-sentence: one more column
         tgt_map = word_spans(tgt_pieces)
         tgt_labels = [p for w in tgt_pieces for p in w]
         if self.position == "read":
@@ -121,13 +129,15 @@ class Aligner:
         else:
             tgt_map = [*tgt_map, -1]
             tgt_labels = [*tgt_labels, EOS_PIECE]
+        merged = merge_pieces(weights, src_map, tgt_map)
         return PairAttention(
             src_words=src_words,
             tgt_words=tgt_words,
             src_pieces=[*(p for w in src_pieces for p in w), EOS_PIECE],
             tgt_pieces=tgt_labels,
             pieces=weights,
-            words=merge_pieces(weights, src_map, tgt_map)[:, : len(src_words)],
+            words=merged[:, : len(src_words)],
+            null=merged[:, len(src_words)],
         )
 
     def align(
@@ -140,9 +150,13 @@ class Aligner:
     ) -> list[Links]:
         """Links (source word, target word) of every pair, one line each."""
         return [
-            extract(pair.words, method, threshold)
+            self.links(pair, method, threshold)
             for pair in self.attention(src_lines, tgt_lines, progress=progress)
         ]
+
+    def links(self, pair: PairAttention, method: str = "argmax", threshold: float = 0.3) -> Links:
+        """One pair's links, read as this run's training taught its attention."""
+        return extract(pair.words, method, threshold, pair.null if self.null else None)
 
 
 def align_corpus(

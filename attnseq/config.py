@@ -242,6 +242,9 @@ class TrainConfig:
     keep_checkpoints: int = 0  # weights of the last N validations, for `attnseq average`
     # Weight of the guided alignment loss (pulls attention towards data.train.align); 0 is off.
     guided_alignment_weight: float = 0.0
+    # Teach target tokens that the guide leaves unaligned to point at the source's
+    # end-of-sentence (a NULL word), so the aligner can leave them unaligned too.
+    guided_alignment_null: bool = False
 
 
 @dataclass
@@ -481,6 +484,11 @@ def _validate_guided_alignment(cfg: Config) -> None:
         raise ConfigError(
             "train.guided_alignment_weight: needs data.train.align, a Pharaoh file "
             "aligning data.train.src with data.train.tgt"
+        )
+    if cfg.train.guided_alignment_null and weight == 0:
+        raise ConfigError(
+            "train.guided_alignment_null: shapes the guided alignment loss; set "
+            "train.guided_alignment_weight > 0"
         )
     if cfg.model.alignment_head:
         if weight == 0:

@@ -56,13 +56,24 @@ def merge_pieces(
     return merged / np.maximum(counts, 1)[:, None]
 
 
-def extract(weights: np.ndarray, method: str = "argmax", threshold: float = 0.3) -> Links:
-    """Links ``(source word, target word)`` from a word-level attention matrix [tgt, src]."""
+def extract(
+    weights: np.ndarray,
+    method: str = "argmax",
+    threshold: float = 0.3,
+    null: np.ndarray | None = None,
+) -> Links:
+    """Links ``(source word, target word)`` from a word-level attention matrix [tgt, src].
+
+    ``null`` (one weight per target word, given to the source's end-of-sentence)
+    leaves a word unaligned under ``argmax`` where it outweighs every source word.
+    """
     weights = np.asarray(weights)
     if weights.size == 0:
         return set()
     if method == "argmax":
-        return {(int(i), j) for j, i in enumerate(weights.argmax(axis=1))}
+        best = weights.argmax(axis=1)
+        keep = np.ones(len(best), bool) if null is None else weights.max(axis=1) >= null
+        return {(int(i), j) for j, i in enumerate(best) if keep[j]}
     if method == "threshold":
         rows, cols = np.nonzero(weights >= threshold)
         return {(int(i), int(j)) for j, i in zip(rows, cols, strict=True)}

@@ -179,6 +179,12 @@ VARIANTS = {
         "train.guided_alignment_weight=0.5",
         "model.alignment_head=true",
     ],
+    "head-null": [
+        "data.train.align={align}",
+        "train.guided_alignment_weight=0.5",
+        "model.alignment_head=true",
+        "train.guided_alignment_null=true",
+    ],
 }
 
 

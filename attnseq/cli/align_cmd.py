@@ -83,7 +83,7 @@ def run(args) -> int:
     from attnseq.atomic import atomic_write_text
     from attnseq.data.alignments import format_links, read_gold, read_line_pairs, reverse_links
     from attnseq.errors import AttnseqError
-    from attnseq.word_alignment import extract, symmetrize
+    from attnseq.word_alignment import symmetrize
 
     if args.method == "threshold" and not 0.0 < args.threshold <= 1.0:
         raise AttnseqError(f"--threshold {args.threshold}: must lie in (0, 1]")
@@ -91,14 +91,14 @@ def run(args) -> int:
     forward = Aligner.load(args.run_dir, args.lowercase, args.position)
     with tqdm(total=len(src), unit="pair", desc="aligning", file=sys.stderr) as bar:
         pairs = forward.attention(src, tgt, args.batch_tokens, progress=bar)
-    links = [extract(p.words, args.method, args.threshold) for p in pairs]
+    links = [forward.links(p, args.method, args.threshold) for p in pairs]
     if args.backward_run:
         backward = Aligner.load(args.backward_run, args.lowercase, args.position)
         with tqdm(total=len(src), unit="pair", desc="aligning back", file=sys.stderr) as bar:
             back = backward.attention(tgt, src, args.batch_tokens, progress=bar)
         links = [
             symmetrize(
-                f, reverse_links(extract(b.words, args.method, args.threshold)), args.symmetrize
+                f, reverse_links(backward.links(b, args.method, args.threshold)), args.symmetrize
             )
             for f, b in zip(links, back, strict=True)
         ]

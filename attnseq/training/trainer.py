@@ -206,6 +206,7 @@ class Trainer:
                 self.tgt_tok,
                 self.base_dir,
                 self.say,
+                null=self.cfg.train.guided_alignment_null,
             )
 
     def _report_data(self, name: str, data: Encoded) -> None:

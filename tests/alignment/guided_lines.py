@@ -15,7 +15,7 @@ from attnseq.config import FilesConfig
 from attnseq.data.alignments import GoldLinks, format_links, piece_words, read_gold
 from attnseq.data.batching import Batch, collate
 from attnseq.data.tokenizers import encode
-from attnseq.evaluation.alignment import alignment_scores
+from attnseq.evaluation.alignment import AlignmentScores, alignment_scores
 from attnseq.inference import Translator, load
 from attnseq.search.forced import forced_attention
 from attnseq.training.guided_alignment import GuidedAlignment
@@ -76,19 +76,25 @@ class GuidedLines:
             loss.backward()
             optimizer.step()
 
-    def aer(self, model: nn.Module) -> float:
-        """AER of the model's forced-decoding attention (argmax links) against the gold:
-        its alignment head's where it has one."""
+    def scores(self, model: nn.Module, null: bool = False) -> AlignmentScores:
+        """The model's forced-decoding attention (argmax links) against the gold: its
+        alignment head's where it has one; ``null`` leaves words that look mostly at
+        end-of-sentence unaligned."""
         head = getattr(model, "alignment_head", None) is not None
         attention = forced_attention(model, self.examples, head=head)
-        hyps = [
-            extract(merge_pieces(a.numpy(), [*s, -1], [*t, -1]))
-            for a, (s, t) in zip(attention, self.spans, strict=True)
-        ]
-        return alignment_scores(hyps, self.gold).aer
+        hyps = []
+        for a, (s, t) in zip(attention, self.spans, strict=True):
+            words = merge_pieces(a.numpy(), [*s, max(s) + 1], [*t, -1])
+            hyps.append(extract(words[:, :-1], null=words[:, -1] if null else None))
+        return alignment_scores(hyps, self.gold)
+
+    def aer(self, model: nn.Module) -> float:
+        return self.scores(model).aer
 
 
-def guided_lines(run_dir: Path, wpt: dict[str, Path], tmp_path: Path) -> GuidedLines:
+def guided_lines(
+    run_dir: Path, wpt: dict[str, Path], tmp_path: Path, null: bool = False
+) -> GuidedLines:
     translator = load(run_dir)
     en = wpt["en"].read_text(encoding="utf-8").splitlines()
     fr = wpt["fr"].read_text(encoding="utf-8").splitlines()
@@ -104,7 +110,7 @@ def guided_lines(run_dir: Path, wpt: dict[str, Path], tmp_path: Path) -> GuidedL
     pairs = list(zip(en, fr, strict=True))
     files = gold_files(tmp_path, wpt)
     guide = GuidedAlignment.build(
-        1.0, files, pairs, examples, src_tok, tgt_tok, tmp_path, say=lambda _: None
+        1.0, files, pairs, examples, src_tok, tgt_tok, tmp_path, say=lambda _: None, null=null
     )
     batch = collate(examples, list(range(len(examples))))
     return GuidedLines(translator, examples, spans, read_gold(wpt["gold"]), guide, batch)

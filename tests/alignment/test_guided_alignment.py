@@ -79,3 +79,20 @@ def test_training_with_guided_alignment(wpt, tmp_path):
     log = (out / "train.log").read_text()
     assert "guided alignment (weight 1): 24 of 24 training pairs have links" in log
     assert "training stopped at step 4" in log
+
+
+def test_null_sends_unlinked_target_tokens_to_end_of_sentence(run_dir, wpt, tmp_path):
+    lines, null = (guided_lines(run_dir, wpt, tmp_path, null=n) for n in (False, True))
+    shape = torch.Size((len(lines.examples), lines.batch.tgt_out.size(1), lines.batch.src.size(1)))
+    plain, taught = lines.guide.targets(lines.batch, shape), null.guide.targets(null.batch, shape)
+    unlinked = 0
+    for b, (src, tgt) in enumerate(lines.examples):
+        for t in range(len(tgt) + 1):
+            if plain[b, t].sum() == 0:  # a target token without a link...
+                unlinked += 1
+                assert taught[b, t, len(src)] == 1.0 and taught[b, t].sum() == 1.0
+            else:  # ...and the linked ones as before
+                assert torch.equal(taught[b, t], plain[b, t])
+    assert unlinked > 20  # the gold sure links leave many French pieces unlinked
+    with pytest.raises(ConfigError, match="train.guided_alignment_null: shapes the guided"):
+        config_from_dict({"train": {"guided_alignment_null": True}})

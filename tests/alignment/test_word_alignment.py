@@ -85,3 +85,10 @@ def test_final_and_needs_both_words_unaligned():
     far = {(0, 0), (0, 5)}
     assert (0, 5) in symmetrize(forward, far, "grow-diag-final")
     assert (0, 5) not in symmetrize(forward, far, "grow-diag-final-and")
+
+
+def test_argmax_leaves_words_that_look_at_null_unaligned():
+    weights = np.array([[0.6, 0.1], [0.2, 0.3], [0.0, 0.5]])
+    assert extract(weights) == {(0, 0), (1, 1), (1, 2)}
+    assert extract(weights, null=np.array([0.3, 0.5, 0.5])) == {(0, 0), (1, 2)}  # ties link
+    assert extract(weights, "threshold", 0.3, null=np.ones(3)) == {(0, 0), (1, 1), (1, 2)}

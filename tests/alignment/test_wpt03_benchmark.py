@@ -31,9 +31,11 @@ def test_each_kind_of_model_in_each_direction(wpt03, tmp_path):
         "en-fr",
         "en-fr-guided",
         "en-fr-head",
+        "en-fr-head-null",
         "fr-en",
         "fr-en-guided",
         "fr-en-head",
+        "fr-en-head-null",
     ]
     assert runs["en-fr-guided"][-3:] == ["train", "--resume", str(tmp_path / "en-fr-guided")]
     head = _sets(runs["fr-en-head"])
@@ -41,6 +43,9 @@ def test_each_kind_of_model_in_each_direction(wpt03, tmp_path):
     assert "model.alignment_head=true" in head and "train.device=cuda" in head
     assert "train.guided_alignment_weight=0.5" in _sets(runs["fr-en-guided"])
     assert not any("align" in s for s in _sets(runs["en-fr"]))
+    null = _sets(runs["en-fr-head-null"])
+    assert "train.guided_alignment_null=true" in null and "model.alignment_head=true" in null
+    assert not any("null" in s for s in head)
     only = wpt03.training_commands(tmp_path, 50, None, None, ["head"])
     assert [name for name, _ in only] == ["en-fr-head", "fr-en-head"]
 
