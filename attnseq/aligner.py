@@ -38,7 +38,14 @@ from attnseq.data.alignments import Links, reverse_links, word_spans
 from attnseq.errors import AttnseqError
 from attnseq.inference import EOS_PIECE, Translator
 from attnseq.search.forced import forced_attention
-from attnseq.word_alignment import extract, merge_pieces, symmetrize
+from attnseq.word_alignment import (
+    SOFT,
+    SOFT_THRESHOLD,
+    extract,
+    merge_pieces,
+    soft_symmetrize,
+    symmetrize,
+)
 
 POSITIONS = ("predict", "read", "head")
 
@@ -168,8 +175,16 @@ def align_corpus(
     threshold: float = 0.3,
     symmetrization: str = "grow-diag",
     progress=None,
+    soft_threshold: float = SOFT_THRESHOLD,
 ) -> list[Links]:
     """Align with one model, or with two (``backward`` translates target to source) combined."""
+    if backward is not None and symmetrization == SOFT:
+        pairs = forward.attention(src_lines, tgt_lines, progress=progress)
+        back = backward.attention(tgt_lines, src_lines, progress=progress)
+        return [
+            soft_symmetrize(f.words, b.words, soft_threshold)
+            for f, b in zip(pairs, back, strict=True)
+        ]
     links = forward.align(src_lines, tgt_lines, method, threshold, progress)
     if backward is None:
         return links

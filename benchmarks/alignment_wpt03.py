@@ -53,7 +53,7 @@ from attnseq.data.corpora import load_pairs  # noqa: E402
 from attnseq.data.readers import read_lines  # noqa: E402
 from attnseq.data.registry import prepare as prepare_dataset  # noqa: E402
 from attnseq.evaluation.alignment import alignment_scores  # noqa: E402
-from attnseq.word_alignment import symmetrize  # noqa: E402
+from attnseq.word_alignment import SOFT_THRESHOLD, soft_symmetrize, symmetrize  # noqa: E402
 
 WPT = "wpt03-enfr"
 FR_ELISIONS = {
@@ -282,13 +282,14 @@ def eflomal_rows(work: Path, gold) -> list[dict]:
     return rows
 
 
-def _align(run: str, src: str, tgt: str, position: str) -> list:
-    """One direction's links on the WPT03 text (run in a worker process)."""
+def _align(run: str, src: str, tgt: str, position: str) -> tuple[list, list]:
+    """One direction's links on the WPT03 text, and its word-level attention
+    (run in a worker process)."""
     from attnseq.aligner import Aligner
 
-    return Aligner.load(run, lowercase=True, position=position).align(
-        read_lines(Path(src)), read_lines(Path(tgt))
-    )
+    aligner = Aligner.load(run, lowercase=True, position=position)
+    pairs = aligner.attention(read_lines(Path(src)), read_lines(Path(tgt)))
+    return [aligner.links(pair) for pair in pairs], [pair.words for pair in pairs]
 
 
 def _positions(run: str, positions: Sequence[str]) -> list[str]:
@@ -311,6 +312,45 @@ def attention_rows(name: str, position: str, fwd: list, rev: list | None, gold) 
             links = [symmetrize(f, r, heuristic) for f, r in zip(fwd, rev, strict=True)]
             rows.append({"system": system, "direction": heuristic, **_scores(links, gold)})
     return rows
+
+
+SOFT_GRID = tuple(round(0.2 + 0.05 * k, 2) for k in range(9))  # 0.2 to 0.6
+
+
+def soft_rows(name: str, position: str, fwd_words: list, rev_words: list, gold) -> list[dict]:
+    """Soft symmetrization at the default threshold, and at thresholds chosen without
+    the gold they are scored on: each half of the pairs (even lines, odd lines) is
+    aligned at the grid's threshold that scores best on the other half."""
+
+    def links(threshold: float, lines: Sequence[int]) -> list:
+        return [soft_symmetrize(fwd_words[k], rev_words[k], threshold) for k in lines]
+
+    def aer(threshold: float, lines: Sequence[int]) -> float:
+        return alignment_scores(links(threshold, lines), [gold[k] for k in lines]).aer
+
+    n = len(gold)
+    even, odd = range(0, n, 2), range(1, n, 2)
+    hyps: list = [None] * n
+    chosen = []
+    for half, other in ((even, odd), (odd, even)):
+        best = min(SOFT_GRID, key=lambda threshold: aer(threshold, other))
+        chosen.append(best)
+        for k, line_links in zip(half, links(best, half), strict=True):
+            hyps[k] = line_links
+    system = f"attention, {name} ({position})"
+    return [
+        {
+            "system": system,
+            "direction": f"soft, threshold {SOFT_THRESHOLD:g}",
+            **_scores(links(SOFT_THRESHOLD, range(n)), gold),
+        },
+        {
+            "system": system,
+            "direction": f"soft, threshold {chosen[0]:g} / {chosen[1]:g} from the other half",
+            **_scores(hyps, gold),
+            "thresholds": chosen,
+        },
+    ]
 
 
 def bleu_row(name: str, run: Path, work: Path, src: str, tgt: str, limit: int | None) -> dict:
@@ -385,11 +425,12 @@ def report(
         rows = eflomal_rows(work, gold)
         for name, _, _ in pairs:
             for position in read_at[name]:
-                fwd, rev = (
+                (fwd, fwd_words), (rev, rev_words) = (
                     jobs[name, position, "fwd"].result(),
                     jobs[name, position, "rev"].result(),
                 )
                 rows += attention_rows(name, position, fwd, rev, gold)
+                rows += soft_rows(name, position, fwd_words, rev_words, gold)
         bleu_rows = [
             jobs[name, "bleu", side].result() for name, _, _ in pairs for side in ("fwd", "rev")
         ]

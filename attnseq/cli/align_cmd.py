@@ -30,13 +30,24 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", help="write the alignments here (default: stdout)")
     p.add_argument("--method", choices=["argmax", "threshold"], default="argmax")
     p.add_argument(
-        "--threshold", type=float, default=0.3, help="least weight for a link (--method threshold)"
+        "--threshold",
+        type=float,
+        help="least weight for a link: of one direction with --method threshold (default "
+        "0.3), of both directions' mean with --symmetrize soft (default 0.4)",
     )
     p.add_argument(
         "--symmetrize",
         default="grow-diag",
-        choices=["intersect", "union", "grow-diag", "grow-diag-final", "grow-diag-final-and"],
-        help="how two directions are combined (default grow-diag)",
+        choices=[
+            "intersect",
+            "union",
+            "grow-diag",
+            "grow-diag-final",
+            "grow-diag-final-and",
+            "soft",
+        ],
+        help="how two directions are combined (default grow-diag); soft averages their "
+        "attention and keeps the pairs that reach --threshold",
     )
     p.add_argument(
         "--position",
@@ -83,9 +94,12 @@ def run(args) -> int:
     from attnseq.atomic import atomic_write_text
     from attnseq.data.alignments import format_links, read_gold, read_line_pairs, reverse_links
     from attnseq.errors import AttnseqError
-    from attnseq.word_alignment import symmetrize
+    from attnseq.word_alignment import SOFT, SOFT_THRESHOLD, soft_symmetrize, symmetrize
 
-    if args.method == "threshold" and not 0.0 < args.threshold <= 1.0:
+    soft = args.backward_run is not None and args.symmetrize == SOFT
+    if args.threshold is None:
+        args.threshold = SOFT_THRESHOLD if soft else 0.3
+    if not 0.0 < args.threshold <= 1.0:
         raise AttnseqError(f"--threshold {args.threshold}: must lie in (0, 1]")
     src, tgt = read_line_pairs(Path(args.src), Path(args.tgt))
     forward = Aligner.load(args.run_dir, args.lowercase, args.position)
@@ -96,12 +110,20 @@ def run(args) -> int:
         backward = Aligner.load(args.backward_run, args.lowercase, args.position)
         with tqdm(total=len(src), unit="pair", desc="aligning back", file=sys.stderr) as bar:
             back = backward.attention(tgt, src, args.batch_tokens, progress=bar)
-        links = [
-            symmetrize(
-                f, reverse_links(backward.links(b, args.method, args.threshold)), args.symmetrize
-            )
-            for f, b in zip(links, back, strict=True)
-        ]
+        if soft:
+            links = [
+                soft_symmetrize(f.words, b.words, args.threshold)
+                for f, b in zip(pairs, back, strict=True)
+            ]
+        else:
+            links = [
+                symmetrize(
+                    f,
+                    reverse_links(backward.links(b, args.method, args.threshold)),
+                    args.symmetrize,
+                )
+                for f, b in zip(links, back, strict=True)
+            ]
     text = "".join(format_links(line) + "\n" for line in links)
     if args.output:
         atomic_write_text(Path(args.output), text)

@@ -12,6 +12,7 @@ from attnseq.data.tokenizers import encode
 from attnseq.evaluation.alignment import alignment_scores
 from attnseq.inference import load
 from attnseq.search.forced import forced_attention
+from attnseq.word_alignment import SOFT_THRESHOLD, soft_symmetrize
 
 LINES = 24
 
@@ -58,6 +59,30 @@ def test_two_directions_combine(run_dir, wpt):
     union = align_corpus(forward, en, fr, backward=forward, symmetrization="union")
     for a, b, u in zip(one_way, both, union, strict=True):
         assert b <= a <= u
+    soft = align_corpus(forward, en, fr, backward=forward, symmetrization="soft")
+    pairs, back = forward.attention(en, fr), forward.attention(fr, en)
+    assert soft == [soft_symmetrize(p.words, b.words) for p, b in zip(pairs, back, strict=True)]
+    assert any(soft) and soft != union  # a real alignment of its own
+
+
+def test_align_command_soft_symmetrization(run_dir, wpt, tmp_path):
+    en = wpt["en"].read_text(encoding="utf-8").splitlines()
+    fr = wpt["fr"].read_text(encoding="utf-8").splitlines()
+    forward = Aligner.load(run_dir, lowercase=True)
+    for threshold in (None, 0.2):
+        out = tmp_path / f"soft-{threshold}.align"
+        args = ["align", str(run_dir), str(run_dir), "--src", str(wpt["en"]), "--tgt"]
+        args += [str(wpt["fr"]), "--lowercase", "--symmetrize", "soft", "-o", str(out)]
+        assert main(args + ([] if threshold is None else ["--threshold", str(threshold)])) == 0
+        expected = align_corpus(
+            forward,
+            en,
+            fr,
+            backward=forward,
+            symmetrization="soft",
+            soft_threshold=threshold or SOFT_THRESHOLD,
+        )
+        assert read_pharaoh(out) == expected
 
 
 def test_align_command_writes_pharaoh_and_gold_heatmaps(run_dir, wpt, tmp_path, capsys):

@@ -12,6 +12,7 @@ from attnseq.word_alignment import (
     group_words,
     merge_pieces,
     piece_groups,
+    soft_symmetrize,
     symmetrize,
     word_view,
 )
@@ -92,3 +93,13 @@ def test_argmax_leaves_words_that_look_at_null_unaligned():
     assert extract(weights) == {(0, 0), (1, 1), (1, 2)}
     assert extract(weights, null=np.array([0.3, 0.5, 0.5])) == {(0, 0), (1, 2)}  # ties link
     assert extract(weights, "threshold", 0.3, null=np.ones(3)) == {(0, 0), (1, 1), (1, 2)}
+
+
+def test_soft_symmetrization_averages_both_directions():
+    forward = np.array([[0.7, 0.2, 0.1], [0.1, 0.5, 0.4]])  # [target, source]
+    backward = np.array([[0.9, 0.0], [0.1, 0.3], [0.0, 0.6]])  # [source, target]
+    # means: target 0 -> 0.8, 0.15, 0.05; target 1 -> 0.05, 0.4, 0.5
+    assert soft_symmetrize(forward, backward, 0.4) == {(0, 0), (1, 1), (2, 1)}
+    assert soft_symmetrize(forward, backward, 0.45) == {(0, 0), (2, 1)}
+    with pytest.raises(ValueError, match="not the same pair's two directions"):
+        soft_symmetrize(forward, backward[:2], 0.4)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from attnseq.data.alignments import GoldLinks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,3 +59,17 @@ def test_a_head_run_is_read_at_its_head_too(wpt03, tmp_path):
     assert wpt03._positions(str(tmp_path), ["head", "predict"]) == ["head", "predict"]
     (tmp_path / "config.yaml").write_text("model:\n  embed_dim: 8\n")
     assert wpt03._positions(str(tmp_path), ["predict", "read"]) == ["predict", "read"]
+
+
+def test_soft_threshold_is_chosen_on_the_other_half(wpt03):
+    """Even lines align best at 0.3 and odd ones at 0.4 or more: each half must be
+    aligned at the other half's best, so neither comes out perfect."""
+    gold = [GoldLinks({(0, 0), (1, 1)}, {(0, 0), (1, 1)}) for _ in range(6)]
+    diag = lambda d, off: np.array([[d, off], [off, d]])  # noqa: E731
+    words = [diag(0.3, 0.25) if k % 2 == 0 else diag(0.55, 0.35) for k in range(6)]
+    fixed, chosen = wpt03.soft_rows("x", "head", words, words, gold)
+    assert chosen["thresholds"] == [0.4, 0.3]
+    assert chosen["direction"] == "soft, threshold 0.4 / 0.3 from the other half"
+    # even lines get no link at 0.4; odd ones get all four at 0.3
+    assert chosen["recall"] == 0.5 and chosen["precision"] == 0.5
+    assert fixed["direction"] == "soft, threshold 0.4" and fixed["recall"] == 0.5
