@@ -74,7 +74,12 @@ class GuidedAlignment:
 
     @staticmethod
     def _token_links(
-        word_links: Links, src_map, tgt_map, n_src: int, n_tgt: int, null: bool
+        word_links: Links,
+        src_map: Sequence[int],
+        tgt_map: Sequence[int],
+        n_src: int,
+        n_tgt: int,
+        null: bool,
     ) -> Links:
         found = token_links(word_links, src_map, tgt_map)
         if null:
