@@ -65,8 +65,8 @@ def test_soft_threshold_is_chosen_on_the_other_half(wpt03):
     """Even lines align best at 0.3 and odd ones at 0.4 or more: each half must be
     aligned at the other half's best, so neither comes out perfect."""
     gold = [GoldLinks({(0, 0), (1, 1)}, {(0, 0), (1, 1)}) for _ in range(6)]
-    diag = lambda d, off: np.array([[d, off], [off, d]])  # noqa: E731
-    words = [diag(0.3, 0.25) if k % 2 == 0 else diag(0.55, 0.35) for k in range(6)]
+    even, odd = np.array([[0.3, 0.25], [0.25, 0.3]]), np.array([[0.55, 0.35], [0.35, 0.55]])
+    words = [even if k % 2 == 0 else odd for k in range(6)]
     fixed, chosen = wpt03.soft_rows("x", "head", words, words, gold)
     assert chosen["thresholds"] == [0.4, 0.3]
     assert chosen["direction"] == "soft, threshold 0.4 / 0.3 from the other half"
