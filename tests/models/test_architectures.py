@@ -285,21 +285,22 @@ def test_recipes_load_and_build(pair):
 
 
 @pytest.mark.parametrize(
-    ("recipe", "langs", "decoder", "threads"),
+    ("recipe", "langs", "decoder", "threads", "layer_norm"),
     [
-        ("multi30k-en-de", ("en", "de"), "conditional", 2),
-        ("multi30k-en-fr", ("en", "fr"), "conditional", 1),
-        ("multi30k-fr-en", ("fr", "en"), "conditional", 1),
-        ("multi30k-de-en", ("de", "en"), "transformer", 1),
+        ("multi30k-en-de", ("en", "de"), "conditional", 2, True),
+        ("multi30k-en-fr", ("en", "fr"), "conditional", 1, False),
+        ("multi30k-fr-en", ("fr", "en"), "conditional", 1, False),
+        ("multi30k-de-en", ("de", "en"), "transformer", 1, False),
     ],
 )
-def test_quality_recipes_load_and_build(recipe, langs, decoder, threads):
+def test_quality_recipes_load_and_build(recipe, langs, decoder, threads, layer_norm):
     """The measured one-hour recipes of docs/results.md, as they were run."""
     cfg = load_config(f"configs/{recipe}.yaml")
     assert cfg.name == recipe
     assert (cfg.data.dataset, cfg.data.variant) == ("multi30k", "tok")
     assert (cfg.data.src_lang, cfg.data.tgt_lang) == langs
     assert cfg.model.decoder.type == decoder
+    assert cfg.model.encoder.layer_norm == cfg.model.decoder.layer_norm == layer_norm
     assert cfg.train.max_minutes == 60 and cfg.train.schedule == "linear_decay"
     assert cfg.train.precision == "bf16" and cfg.train.threads == threads
     model = Seq2Seq(cfg.model, 100, 100)
