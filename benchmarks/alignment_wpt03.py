@@ -7,14 +7,18 @@ Three steps, each a subcommand (run from the repository root)::
     python3 benchmarks/alignment_wpt03.py report --work runs/wpt03 \\
         --pair plain runs/wpt03/en-fr runs/wpt03/fr-en \\
         --pair guided runs/wpt03/en-fr-guided runs/wpt03/fr-en-guided \\
-        --pair head runs/wpt03/en-fr-head runs/wpt03/fr-en-head
+        --pair head runs/wpt03/en-fr-head runs/wpt03/fr-en-head \\
+        --pair head-null runs/wpt03/en-fr-head-null runs/wpt03/fr-en-head-null
 
 ``prepare`` builds the training text and runs eflomal on it; ``train`` trains
 the models (plain; guided by eflomal's links; guided through an alignment
-head, ``model.alignment_head``; each direction), two at a time by default,
-all at once on a GPU (``--parallel 6 --device cuda``); ``report`` aligns the
+head, ``model.alignment_head``; the same head taught NULL,
+``train.guided_alignment_null``; each direction), two at a time by default,
+all at once on a GPU (``--parallel 8 --device cuda``); ``report`` aligns the
 447 gold pairs with every run and prints (and saves as JSON and Markdown) one
-table of AER, precision and recall.
+table of AER, precision and recall: each direction, the link-set
+symmetrizations, and soft symmetrization at the default threshold and at
+thresholds chosen on the other half of the pairs.
 
 The training text (the same for eflomal and our models, see docs/results.md):
 Tatoeba fra-eng train (140,048 pairs), Multi30k task 1 train en-fr (29,000)
