@@ -166,6 +166,33 @@ class Aligner:
         return extract(pair.words, method, threshold, pair.null if self.null else None)
 
 
+def combine(
+    forward: Aligner,
+    pairs: Sequence[PairAttention],
+    backward: Aligner,
+    back: Sequence[PairAttention],
+    method: str = "argmax",
+    threshold: float = 0.3,
+    symmetrization: str = "grow-diag",
+    soft_threshold: float = SOFT_THRESHOLD,
+) -> list[Links]:
+    """Both directions' attention of the same pairs (``back`` read target to source)
+    as one set of links per pair."""
+    if symmetrization == SOFT:
+        return [
+            soft_symmetrize(f.words, b.words, soft_threshold)
+            for f, b in zip(pairs, back, strict=True)
+        ]
+    return [
+        symmetrize(
+            forward.links(f, method, threshold),
+            reverse_links(backward.links(b, method, threshold)),
+            symmetrization,
+        )
+        for f, b in zip(pairs, back, strict=True)
+    ]
+
+
 def align_corpus(
     forward: Aligner,
     src_lines: Sequence[str],
@@ -178,17 +205,10 @@ def align_corpus(
     soft_threshold: float = SOFT_THRESHOLD,
 ) -> list[Links]:
     """Align with one model, or with two (``backward`` translates target to source) combined."""
-    if backward is not None and symmetrization == SOFT:
-        pairs = forward.attention(src_lines, tgt_lines, progress=progress)
-        back = backward.attention(tgt_lines, src_lines, progress=progress)
-        return [
-            soft_symmetrize(f.words, b.words, soft_threshold)
-            for f, b in zip(pairs, back, strict=True)
-        ]
-    links = forward.align(src_lines, tgt_lines, method, threshold, progress)
     if backward is None:
-        return links
-    other = backward.align(tgt_lines, src_lines, method, threshold, progress)
-    return [
-        symmetrize(f, reverse_links(b), symmetrization) for f, b in zip(links, other, strict=True)
-    ]
+        return forward.align(src_lines, tgt_lines, method, threshold, progress)
+    pairs = forward.attention(src_lines, tgt_lines, progress=progress)
+    back = backward.attention(tgt_lines, src_lines, progress=progress)
+    return combine(
+        forward, pairs, backward, back, method, threshold, symmetrization, soft_threshold
+    )

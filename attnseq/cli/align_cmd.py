@@ -90,11 +90,11 @@ def _line_numbers(spec: str, count: int) -> list[int]:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from attnseq.aligner import Aligner
+    from attnseq.aligner import Aligner, combine
     from attnseq.atomic import atomic_write_text
-    from attnseq.data.alignments import format_links, read_gold, read_line_pairs, reverse_links
+    from attnseq.data.alignments import format_links, read_gold, read_line_pairs
     from attnseq.errors import AttnseqError
-    from attnseq.word_alignment import SOFT, SOFT_THRESHOLD, soft_symmetrize, symmetrize
+    from attnseq.word_alignment import SOFT, SOFT_THRESHOLD
 
     soft = args.backward_run is not None and args.symmetrize == SOFT
     if args.threshold is None:
@@ -105,25 +105,22 @@ def run(args) -> int:
     forward = Aligner.load(args.run_dir, args.lowercase, args.position)
     with tqdm(total=len(src), unit="pair", desc="aligning", file=sys.stderr) as bar:
         pairs = forward.attention(src, tgt, args.batch_tokens, progress=bar)
-    links = [forward.links(p, args.method, args.threshold) for p in pairs]
     if args.backward_run:
         backward = Aligner.load(args.backward_run, args.lowercase, args.position)
         with tqdm(total=len(src), unit="pair", desc="aligning back", file=sys.stderr) as bar:
             back = backward.attention(tgt, src, args.batch_tokens, progress=bar)
-        if soft:
-            links = [
-                soft_symmetrize(f.words, b.words, args.threshold)
-                for f, b in zip(pairs, back, strict=True)
-            ]
-        else:
-            links = [
-                symmetrize(
-                    f,
-                    reverse_links(backward.links(b, args.method, args.threshold)),
-                    args.symmetrize,
-                )
-                for f, b in zip(links, back, strict=True)
-            ]
+        links = combine(
+            forward,
+            pairs,
+            backward,
+            back,
+            args.method,
+            args.threshold,
+            args.symmetrize,
+            soft_threshold=args.threshold,
+        )
+    else:
+        links = [forward.links(p, args.method, args.threshold) for p in pairs]
     text = "".join(format_links(line) + "\n" for line in links)
     if args.output:
         atomic_write_text(Path(args.output), text)
