@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -21,3 +23,16 @@ def mirror() -> Path:
     if not path.is_dir():
         pytest.fail(f"data mirror {path} not found: set ATTNSEQ_MIRROR to ../shared/datasets")
     return path
+
+
+@pytest.fixture(scope="session")
+def benchmark_script():
+    """Imports a script of ``benchmarks/`` by file name: the folder is not a package."""
+
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

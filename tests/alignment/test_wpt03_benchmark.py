@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from attnseq.data.alignments import GoldLinks
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def wpt03():
-    path = REPO / "benchmarks" / "alignment_wpt03.py"
-    spec = importlib.util.spec_from_file_location("alignment_wpt03", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def wpt03(benchmark_script):
+    return benchmark_script("alignment_wpt03")
 
 
 def _sets(cmd: list[str]) -> list[str]:

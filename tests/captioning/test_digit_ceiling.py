@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,16 +9,10 @@ from PIL import Image
 from attnseq.config import load_config
 from attnseq.data.digit_strips import StripSource, digit_pools
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def ceiling():
-    path = REPO / "benchmarks" / "digit_ceiling.py"
-    spec = importlib.util.spec_from_file_location("digit_ceiling", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ceiling(benchmark_script):
+    return benchmark_script("digit_ceiling")
 
 
 @pytest.fixture(scope="module")

@@ -3,21 +3,15 @@ run made with the same options, may add systems, and redoes the runs it is told 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def speed():
-    spec = importlib.util.spec_from_file_location("speed", REPO / "benchmarks" / "speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def speed(benchmark_script):
+    return benchmark_script("speed")
 
 
 def settings(**changes) -> dict:
