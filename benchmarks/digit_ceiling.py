@@ -13,7 +13,7 @@ row ensembles the seeds::
 
     python3 benchmarks/digit_ceiling.py --minutes 6 --seeds 1 2
     python3 benchmarks/digit_ceiling.py --minutes 6 --seeds 1 2 \\
-        --set model.image.cnn_channels=[32,64,128]
+        --set 'model.image.cnn_channels=[32,64,128]' --set train.precision=bf16
 
 Run it on a quiet machine: ``--parallel`` processes (default: one per seed)
 of ``--threads`` threads each share the CPU.
@@ -41,7 +41,11 @@ BATCH = 128
 
 
 def frames(pool: DigitPool, rng: np.random.Generator, cfg: Config, deform: bool) -> torch.Tensor:
-    """Every digit of ``pool`` alone on a square frame the strip's height, as [-1, 1] pixels."""
+    """Every digit of ``pool`` alone on a square frame the strip's height, as [-1, 1] pixels.
+
+    Each frame is a one-digit strip drawn by the strip generator itself, so the
+    classifier sees its digits deformed, scaled and placed exactly as the captioner does.
+    """
     side = cfg.model.image.size[0]
     strips = cfg.data.captions.strips
     images = [

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from attnseq.config import load_config
-from attnseq.data.digit_strips import StripSource, digit_pools
+from attnseq.data.digit_strips import DigitPool, StripSource, digit_pools
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,8 @@ def pools(recipe, mirror):
 def test_scores_only_test_digits_that_no_test_strip_shows(ceiling, recipe, pools):
     held_out = ceiling.held_out_digits(recipe, pools)
     strips = recipe.data.captions.strips
-    source = StripSource(pools["test"], "test", strips.test_strips, (32, 160), strips)
+    size = tuple(recipe.model.image.size)
+    source = StripSource(pools["test"], "test", strips.test_strips, size, strips)
     shown = {
         pools["test"].images[i].tobytes()
         for k in range(len(source))
@@ -53,7 +54,7 @@ def _placed(frame: np.ndarray, digit: np.ndarray) -> bool:
 
 
 def test_frames_hold_each_digit_once_as_the_strips_draw_it(ceiling, recipe, pools):
-    digits = type(pools["test"])(pools["test"].images[:12], pools["test"].labels[:12])
+    digits = DigitPool(pools["test"].images[:12], pools["test"].labels[:12])
     pixels = ceiling.frames(digits, np.random.default_rng(0), recipe, deform=False)
     assert tuple(pixels.shape) == (12, 1, 32, 32)
     assert pixels.min() == -1.0 and pixels.max() <= 1.0
