@@ -10,6 +10,11 @@ from pathlib import Path
 
 from attnseq.cli.common import add_command, add_device_option, decode_device, split_run_dirs
 
+TTA_HELP = (
+    "read every image as it is and moved one pixel each way, averaging the readings "
+    "(test-time augmentation for caption runs; five times the work)"
+)
+
 
 def register(subparsers) -> None:
     p = add_command(
@@ -36,6 +41,7 @@ def register(subparsers) -> None:
     p.add_argument("--count", type=int, default=3, help="images taken with --data (default 3)")
     p.add_argument("--beam", type=int, default=3, help="beam size; 1 is greedy (default 3)")
     p.add_argument("--max-len", type=int, help="longest caption in words (default data.max_len)")
+    p.add_argument("--tta", action="store_true", help=TTA_HELP)
     p.add_argument(
         "--attention",
         metavar="OUT.png",
@@ -60,6 +66,8 @@ def run(args) -> int:
     if bool(files) == bool(args.data):
         raise AttnseqError("give IMAGE files or --data NAME:SPLIT (one of the two)")
     captioner = Captioner.ensemble(run_dirs, device=decode_device(args))
+    if args.tta:
+        captioner = captioner.with_tta()
     if args.data:
         raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
         images = raw.originals(args.count)
@@ -113,6 +121,8 @@ def evaluate_caption_run(args) -> int:
     if not args.data:
         raise AttnseqError("give --data NAME:SPLIT, e.g. coco-mini:test or mnist-sequences:test")
     captioner = Captioner.ensemble(args.run_dirs, device=decode_device(args))
+    if args.tta:
+        captioner = captioner.with_tta()
     raw = read_split(_data_config(captioner.cfg, args.data), args.data.rpartition(":")[2])
     with tqdm(total=len(raw.keys), unit="img", desc="captioning") as bar:
         result = evaluate_captions(
@@ -126,12 +136,12 @@ def evaluate_caption_run(args) -> int:
         )
     if args.out:
         atomic_write_text(Path(args.out), "".join(c.text + "\n" for c in result.captions))
-    print(f"{args.data}: {len(raw.keys):,} images, beam {args.beam}")
+    print(f"{args.data}: {len(raw.keys):,} images, beam {args.beam}{', tta' if args.tta else ''}")
     for metric, value in result.metrics.items():
         print(f"{metric:18s} {value:6.2f}")
     for metric, why in result.unavailable.items():
         print(f"{metric:18s}    n/a  ({why})")
     if args.json:
-        metrics = {**result.metrics, "images": len(raw.keys), "beam": args.beam}
+        metrics = {**result.metrics, "images": len(raw.keys), "beam": args.beam, "tta": args.tta}
         atomic_write_text(Path(args.json), json.dumps(metrics, indent=2) + "\n")
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from attnseq.cli.caption_cmd import TTA_HELP
 from attnseq.cli.common import add_command, decode_device
 from attnseq.cli.insight_options import add_insight_options, postprocess
 from attnseq.cli.translate_cmd import add_search_options, search_kwargs
@@ -50,6 +51,7 @@ def register(subparsers) -> None:
         "(data.variant: tok) is Moses-detokenized first",
     )
     p.add_argument("--json", metavar="PATH", help="also write all metrics to this JSON file")
+    p.add_argument("--tta", action="store_true", help=TTA_HELP)
     add_search_options(p)
     add_insight_options(p, explain=False)
     p.set_defaults(func=run)
@@ -156,11 +158,14 @@ def run(args) -> int:
 
     from attnseq.atomic import atomic_write_text
     from attnseq.data.pipeline import encode_pairs
+    from attnseq.errors import AttnseqError
     from attnseq.evaluation.dialogue import dialogue_scores
     from attnseq.evaluation.likelihood import corpus_nll
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
     from attnseq.inference import load
 
+    if args.tta:
+        raise AttnseqError("--tta is for caption runs: it reads each image shifted")
     translator = load(*args.run_dirs, device=decode_device(args), quantize=args.quantize)
     cfg = translator.cfg
     pairs = _pairs(args, cfg)

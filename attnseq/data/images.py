@@ -60,6 +60,25 @@ def to_input(images: Tensor) -> Tensor:
     return images.float().div_(127.5).sub_(1.0)
 
 
+# Test-time augmentation: each image as it is and moved one pixel right, left, down and up.
+TTA_SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def shift(images: Tensor, dx: int, dy: int) -> Tensor:
+    """Images [B, C, H, W] moved ``dx`` pixels right and ``dy`` down, the edge repeated.
+
+    A CNN whose grid cells are several pixels wide is not shift-invariant: the
+    same picture moved by a pixel is read a little differently, and averaging
+    those readings corrects some of the single reading's mistakes.
+    """
+    height, width = images.shape[-2:]
+    if abs(dx) >= width or abs(dy) >= height:
+        raise ValueError(f"cannot shift a {height}x{width} image by ({dx}, {dy})")
+    padded = F.pad(images, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)), mode="replicate")
+    top, left = max(-dy, 0), max(-dx, 0)
+    return padded[..., top : top + height, left : left + width]
+
+
 def augment(images: Tensor, cfg: AugmentConfig, generator: torch.Generator) -> Tensor:
     """Model inputs ([-1, 1] floats) from ``uint8`` images, randomly changed per image.
 

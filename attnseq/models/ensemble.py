@@ -4,11 +4,15 @@ Each model encodes the source itself; at every step the ensemble averages the
 models' next-word *probabilities* (a log-mean-exp of their log-probabilities,
 as fairseq and Marian do) and their attention. The models must share the
 source and target vocabularies, which the caller checks.
+
+A member may read its own *view* of the source: the same captioner given the
+image moved by a pixel is test-time augmentation, decoded as an ensemble.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -31,15 +35,29 @@ class EnsembleEncoding:
         return EnsembleEncoding([part.index_select(index) for part in self.parts])
 
 
+View = Callable[[Tensor], Tensor]  # what one member reads instead of the source
+
+
 class Ensemble(nn.Module):
-    def __init__(self, models: list[nn.Module]):
+    def __init__(self, models: list[nn.Module], views: Sequence[View | None] | None = None):
         super().__init__()
         if not models:
             raise ValueError("an ensemble needs at least one model")
+        if views is not None and len(views) != len(models):
+            raise ValueError(f"{len(views)} views for {len(models)} models")
         self.models = nn.ModuleList(models)
+        self.views = list(views) if views is not None else [None] * len(models)
+
+    def _inputs(self, src: Tensor) -> list[Tensor]:
+        return [src if view is None else view(src) for view in self.views]
 
     def encode(self, src: Tensor, lengths: Tensor) -> EnsembleEncoding:
-        return EnsembleEncoding([model.encode(src, lengths) for model in self.models])
+        return EnsembleEncoding(
+            [
+                model.encode(x, lengths)
+                for model, x in zip(self.models, self._inputs(src), strict=True)
+            ]
+        )
 
     def init_state(self, enc: EnsembleEncoding) -> dict[str, Tensor]:
         """One flat dict (beam search reorders its values) with each model's state prefixed."""
@@ -52,7 +70,10 @@ class Ensemble(nn.Module):
         self, src: Tensor, lengths: Tensor, tgt_in: Tensor, teacher_forcing: float = 1.0
     ) -> tuple[Tensor, Tensor]:
         """Averaged log-probabilities [B, T, V] and attention [B, T, S] of a forced decoding."""
-        outputs = [model(src, lengths, tgt_in) for model in self.models]
+        outputs = [
+            model(x, lengths, tgt_in)
+            for model, x in zip(self.models, self._inputs(src), strict=True)
+        ]
         return _mean_probs([logits for logits, _ in outputs]), torch.stack(
             [attn for _, attn in outputs]
         ).mean(0)

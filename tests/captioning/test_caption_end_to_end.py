@@ -15,6 +15,9 @@ from PIL import Image
 
 from attnseq.captioning import Caption, Captioner
 from attnseq.cli.main import main
+from attnseq.data.images import TTA_SHIFTS, shift
+from attnseq.errors import AttnseqError
+from attnseq.models.ensemble import Ensemble
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / "configs" / "caption-tiny.yaml")
@@ -128,6 +131,34 @@ def test_an_ensemble_of_caption_runs(run_dir, photos, tmp_path, capsys, monkeypa
     assert "ensembled runs must see the same input and grid" in capsys.readouterr().err
 
 
+def test_test_time_augmentation_averages_the_shifted_readings(run_dir, photos, capsys):
+    plain = Captioner.load(run_dir)
+    tta = plain.with_tta()
+    assert len(tta.model.models) == len(TTA_SHIFTS) and tta.tta and not plain.tta
+    assert tta.with_tta() is tta
+    with pytest.raises(ValueError, match="1 views for 2 models"):
+        Ensemble([plain.model, plain.model], [None])
+    src = plain.preprocess([Image.open(p) for p in photos])
+    lengths = torch.full((2,), 64)
+    tgt = torch.tensor([[2, 5, 6], [2, 7, 8]])
+    with torch.no_grad():
+        probs = [
+            plain.model(shift(src, dx, dy), lengths, tgt)[0].softmax(-1) for dx, dy in TTA_SHIFTS
+        ]
+        mixed, _ = tta.model(src, lengths, tgt)
+    torch.testing.assert_close(mixed.exp(), torch.stack(probs).mean(0))
+    assert not torch.equal(probs[0], probs[1])  # a shift changes the reading
+    for caption in tta.caption([Image.open(p) for p in photos], beam=2):
+        assert caption.grid == (8, 8) and caption.attention.shape[1] == 64
+        torch.testing.assert_close(caption.attention.sum(-1), torch.ones(len(caption.out_tokens)))
+    features = torch.zeros(1, plain.model.encoder.feature_channels, 8, 8)
+    with pytest.raises(AttnseqError, match="give images, not cached backbone features"):
+        tta.caption_inputs(features)
+    assert len(Captioner.ensemble([run_dir, run_dir]).with_tta().model.models) == 10
+    assert main(["caption", str(run_dir), str(photos[0]), "--tta", "--beam", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
 def test_evaluate_without_java(run_dir, capsys, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert main(["evaluate", str(run_dir), "--data", "coco-mini:test", "--beam", "1"]) == 0
@@ -178,8 +209,11 @@ def test_mnist_sequences_tiny(tmp_path, capsys, monkeypatch):
     for name in ("sequence accuracy", "digit accuracy", "localisation"):
         assert name in out_text
     written = json.loads(scores.read_text())
-    assert written["images"] == 8 and written["beam"] == 2
+    assert written["images"] == 8 and written["beam"] == 2 and not written["tta"]
     assert f"{written['sequence accuracy']:6.2f}" in out_text
+    assert main([*args, "--json", str(scores), "--tta"]) == 0
+    assert "8 images, beam 2, tta" in capsys.readouterr().out
+    assert json.loads(scores.read_text())["tta"]
 
 
 def test_efficientnet_frozen_with_cached_features(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import torch
 
 from attnseq.config import AugmentConfig
 from attnseq.data.captions import hash_split, read_coco, read_coco_mini, read_flickr
-from attnseq.data.images import augment, load_images, open_image
+from attnseq.data.images import augment, load_images, open_image, shift
 from attnseq.errors import DataError
 
 COCO = Path("captioning") / "coco-mini"
@@ -156,3 +156,19 @@ def test_augmentation_is_seeded_and_keeps_the_size(mirror):
     assert not torch.equal(a[0], a[1])  # each image its own change
     plain = augment(pixels, AugmentConfig(), torch.Generator())
     torch.testing.assert_close(plain, pixels.float() / 127.5 - 1)
+
+
+def test_shift_moves_the_image_and_repeats_its_edge():
+    image = torch.arange(12.0).view(1, 1, 3, 4)
+    assert torch.equal(shift(image, 0, 0), image)
+    right = shift(image, 1, 0)
+    assert torch.equal(right[..., 1:], image[..., :-1]) and torch.equal(
+        right[..., 0], image[..., 0]
+    )
+    up = shift(image, 0, -1)
+    assert torch.equal(up[..., :-1, :], image[..., 1:, :]) and torch.equal(
+        up[..., -1, :], image[..., -1, :]
+    )
+    assert shift(image, -1, 1).shape == image.shape
+    with pytest.raises(ValueError, match="cannot shift a 3x4 image"):
+        shift(image, 0, 3)

@@ -86,6 +86,12 @@ def test_ensemble_averages_probabilities(runs):
     assert torch.allclose(mixed.exp(), (pa + pb) / 2, atol=1e-6)
 
 
+def test_test_time_augmentation_is_for_caption_runs(runs, capsys):
+    args = ["evaluate", str(runs["run"]), "--data", "tatoeba-fra-eng:valid", "--tta"]
+    assert main(args) == 2
+    assert "--tta is for caption runs" in capsys.readouterr().err
+
+
 def test_ensemble_refuses_other_vocabularies(runs):
     with pytest.raises(CheckpointError, match="target vocabulary differs|source vocabulary"):
         load(runs["run"], runs["other"])
