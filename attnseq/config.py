@@ -69,8 +69,11 @@ class DigitStripsConfig:
     max_digits: int = 5
     max_gap: int = 8  # pixels between neighbouring digits, drawn in [0, max_gap]
     scale: list[float] = field(default_factory=lambda: [0.75, 1.0])  # digit size / 28 px
-    # Training strips only: each digit is rotated (degrees), sheared, stretched (log-scale
-    # per axis) and warped (pixels of random displacement of its corners).
+    # Training strips only: digit sizes (null: scale; a wider range is augmentation that
+    # leaves the valid and test strips as they are), and each digit rotated (degrees),
+    # sheared, stretched (log-scale per axis) and warped (pixels of random displacement
+    # of its corners).
+    train_scale: list[float] | None = None
     rotate: float = 10.0
     shear: float = 0.2
     stretch: float = 0.15
@@ -535,8 +538,10 @@ def _validate_caption(cfg: Config) -> None:
     strips = data.strips
     if not 1 <= strips.min_digits <= strips.max_digits:
         raise ConfigError("data.captions.strips: need 1 <= min_digits <= max_digits")
-    if len(strips.scale) != 2 or not 0 < strips.scale[0] <= strips.scale[1]:
-        raise ConfigError("data.captions.strips.scale: expected [smallest, largest], both > 0")
+    for key in ("scale", "train_scale"):
+        sizes = getattr(strips, key)
+        if sizes is not None and (len(sizes) != 2 or not 0 < sizes[0] <= sizes[1]):
+            raise ConfigError(f"data.captions.strips.{key}: expected [smallest, largest], both > 0")
     for key in ("train_strips", "valid_strips", "test_strips", "valid_digits"):
         if getattr(strips, key) < 1:
             raise ConfigError(f"data.captions.strips.{key}: must be positive")

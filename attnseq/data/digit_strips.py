@@ -122,10 +122,17 @@ def digit_pools(cfg: DigitStripsConfig, mirror: str | None = None) -> dict[str, 
 # ----------------------------------------------------------------- drawing
 
 
-def _layout(rng: np.random.Generator, count: int, size: tuple[int, int], cfg: DigitStripsConfig):
+def _layout(
+    rng: np.random.Generator,
+    count: int,
+    size: tuple[int, int],
+    cfg: DigitStripsConfig,
+    train: bool = False,
+):
     """Sides, gaps and the left edge of the digits: everything fits in the strip."""
     height, width = size
-    sides = np.minimum(np.rint(MNIST_SIDE * rng.uniform(*cfg.scale, count)), height).astype(int)
+    scale = cfg.train_scale if train and cfg.train_scale is not None else cfg.scale
+    sides = np.minimum(np.rint(MNIST_SIDE * rng.uniform(*scale, count)), height).astype(int)
     gaps = rng.integers(0, cfg.max_gap + 1, count - 1)
     total = int(sides.sum() + gaps.sum())
     if total > width:  # shrink digits and gaps alike until the strip holds them
@@ -172,11 +179,12 @@ def draw_strip(
     deform: bool = False,
 ) -> Strip:
     """``count`` random digits of ``pool`` on a black ``size`` = (height, width) strip;
-    ``deform`` draws each digit with :func:`distort` (training strips)."""
+    ``deform`` draws each digit with :func:`distort` and sizes it by ``train_scale``
+    (training strips)."""
     height, width = size
     canvas = np.zeros((height, width), dtype=np.uint8)
     chosen = rng.integers(0, len(pool.labels), count)
-    sides, gaps, x = _layout(rng, count, size, cfg)
+    sides, gaps, x = _layout(rng, count, size, cfg, deform)
     boxes: list[Box] = []
     for k, index in enumerate(chosen):
         side = int(sides[k])

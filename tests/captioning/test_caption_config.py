@@ -45,6 +45,10 @@ def test_recipes_load_and_defaults_are_recorded():
             "data.captions.train",
         ),
         ({"data": {"dataset": None}}, "data.captions.train"),
+        (
+            {"data": {"dataset": "mnist-sequences", "captions": {"strips": {"train_scale": [1]}}}},
+            "data.captions.strips.train_scale: expected",
+        ),
         ({"train": {"doubly_stochastic": -1}}, "train.doubly_stochastic"),
         ({"model": {"image": {"backbon": "cnn"}}}, "did you mean 'backbone'"),
     ],

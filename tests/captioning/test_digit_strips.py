@@ -63,6 +63,18 @@ def test_strips_are_deterministic_and_training_strips_change_by_epoch(pools):
     assert set(a.counts) == set(range(CFG.min_digits, CFG.max_digits + 1))
 
 
+def test_train_scale_sizes_training_digits_only(pools):
+    wide = DigitStripsConfig(train_scale=[0.5, 0.5], rotate=0, shear=0, stretch=0, warp=0)
+    for i in range(10):
+        strip = StripSource(pools["train"], "train", 10, SIZE, wide).strip(i)
+        assert {x1 - x0 for x0, _, x1, _ in strip.boxes} == {14}  # 0.5 x 28 pixels
+    for split in ("valid", "test"):  # the strips that score a model stay as they were
+        ours = StripSource(pools[split], split, 10, SIZE, wide)
+        plain = StripSource(pools[split], split, 10, SIZE, CFG)
+        for i in range(10):
+            assert np.array_equal(ours.strip(i).image, plain.strip(i).image)
+
+
 def test_too_narrow_strip_is_an_error(pools):
     source = StripSource(pools["valid"], "valid", 20, (32, 12), CFG)
     with pytest.raises(DataError, match="cannot hold"):
