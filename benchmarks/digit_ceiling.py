@@ -13,7 +13,7 @@ row ensembles the seeds::
 
     python3 benchmarks/digit_ceiling.py --minutes 6 --seeds 1 2
     python3 benchmarks/digit_ceiling.py --minutes 6 --seeds 1 2 \\
-        --set 'model.image.cnn_channels=[32,64,128]' --set train.precision=bf16
+        --set 'model.image.cnn_channels=[16,32,64]' --set train.precision=fp32
 
 Run it on a quiet machine: ``--parallel`` processes (default: one per seed)
 of ``--threads`` threads each share the CPU.

@@ -4,6 +4,8 @@
 #   scripts/caption.sh mnist-sequences   # configs/caption-mnist-sequences.yaml
 #   scripts/caption.sh coco-mini         # configs/caption-coco-mini.yaml
 #   scripts/caption.sh coco-mini --set train.threads=1   # further arguments go to train
+#   MEMBERS=2 scripts/caption.sh mnist-sequences   # two seeds side by side, one thread
+#       each, in $RUN-1 and $RUN-2, scored as one ensemble with test-time augmentation
 # Reads data from the local mirror ($ATTNSEQ_MIRROR, default ../shared/datasets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,14 +25,37 @@ if ! command -v java >/dev/null; then
     || echo "no Java runtime: METEOR will be reported as unavailable"
 fi
 
+train() {  # RUN_DIR [train arguments]: start the run, or continue it where it stopped
+  local dir=$1
+  shift
+  if [ -f "$dir/last.safetensors" ]; then
+    attnseq train --resume "$dir" "$@"
+  else
+    attnseq train "$CONFIG" --out "$dir" "$@"
+  fi
+}
+
+MEMBERS=${MEMBERS:-1}
 start=$(date +%s)
-if [ -f "$RUN/last.safetensors" ]; then
-  attnseq train --resume "$RUN" "$@"
+if [ "$MEMBERS" -gt 1 ]; then
+  RUNS=() PIDS=()
+  for seed in $(seq "$MEMBERS"); do
+    RUNS+=("$RUN-$seed")
+    quiet=$([ "$seed" -gt 1 ] && echo --quiet || true)  # one progress bar; each run logs to train.log
+    train "$RUN-$seed" --set train.threads=1 --set train.seed="$seed" $quiet "$@" &
+    PIDS+=($!)
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid"; done
+  TTA=(--tta)
+  OUT=$RUN-1
 else
-  attnseq train "$CONFIG" --out "$RUN" "$@"
+  train "$RUN" "$@"
+  RUNS=("$RUN") TTA=() OUT=$RUN
 fi
 echo "training took $(( $(date +%s) - start )) s of wall-clock time"
 echo
-attnseq evaluate "$RUN" --data "$RECIPE:test" --beam 3 --out "$RUN/test.hyp" | tee "$RUN/test.scores"
+attnseq evaluate "${RUNS[@]}" --data "$RECIPE:test" --beam 3 "${TTA[@]}" --out "$OUT/test.hyp" \
+  | tee "$OUT/test.scores"
 echo
-attnseq caption "$RUN" --data "$RECIPE:test" --count 3 --beam 3 --attention "$RUN/attention-test.png"
+attnseq caption "${RUNS[@]}" --data "$RECIPE:test" --count 3 --beam 3 "${TTA[@]}" \
+  --attention "$OUT/attention-test.png"

@@ -25,16 +25,21 @@ def pools(recipe, mirror):
     return digit_pools(recipe.data.captions.strips, str(mirror))
 
 
-def test_scores_only_test_digits_that_no_test_strip_shows(ceiling, recipe, pools):
-    held_out = ceiling.held_out_digits(recipe, pools)
+@pytest.fixture(scope="module")
+def shown(recipe, pools) -> set[bytes]:
+    """The test digits that the recipe's test strips show."""
     strips = recipe.data.captions.strips
     size = tuple(recipe.model.image.size)
     source = StripSource(pools["test"], "test", strips.test_strips, size, strips)
-    shown = {
+    return {
         pools["test"].images[i].tobytes()
         for k in range(len(source))
         for i in source.strip(k).sources
     }
+
+
+def test_scores_only_test_digits_that_no_test_strip_shows(ceiling, recipe, pools, shown):
+    held_out = ceiling.held_out_digits(recipe, pools)
     assert 5_000 < len(held_out.labels) < 6_000  # 2,000 strips show the other digits
     assert not shown & {image.tobytes() for image in held_out.images}
     assert set(held_out.labels.tolist()) == set(range(10))
@@ -76,3 +81,17 @@ def test_a_short_training_reads_digits(ceiling):
     assert np.allclose(probs.sum(-1), 1.0, atol=1e-4)
     assert result["steps"] == 60
     assert (result["logprobs"].argmax(-1) == result["labels"]).mean() > 0.5  # chance is 0.1
+
+
+def test_fresh_strips_show_only_digits_no_test_strip_shows(benchmark_script, recipe, pools, shown):
+    fresh = benchmark_script("fresh_strips")
+    size = tuple(recipe.model.image.size)
+    held_out = fresh.held_out_digits(recipe, pools)
+    strips = fresh.fresh_strips(recipe, 40)
+    assert len(strips) == 40
+    for strip in strips:
+        used = {held_out.images[i].tobytes() for i in strip.sources}
+        assert used and not used & shown
+        assert [int(held_out.labels[i]) for i in strip.sources] == strip.digits
+    pixels = fresh.model_inputs(recipe, strips)
+    assert tuple(pixels.shape) == (40, 1, *size) and pixels.min() == -1.0
