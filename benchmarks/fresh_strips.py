@@ -21,6 +21,7 @@ import torch
 
 from attnseq.captioning import Captioner, evaluate_captions
 from attnseq.config import Config
+from attnseq.data.caption_sets import strip_images
 from attnseq.data.digit_strips import Strip, StripSource, digit_pools
 from attnseq.data.images import to_input
 
@@ -40,8 +41,7 @@ def fresh_strips(cfg: Config, count: int) -> list[Strip]:
 
 
 def model_inputs(cfg: Config, strips: list[Strip]) -> torch.Tensor:
-    pixels = torch.stack([torch.from_numpy(s.image) for s in strips]).unsqueeze(1)
-    return to_input(pixels if cfg.model.image.grey else pixels.repeat(1, 3, 1, 1))
+    return to_input(strip_images(strips, cfg.model.image.grey, "fresh").pixels)
 
 
 def main() -> None:
@@ -62,10 +62,9 @@ def main() -> None:
     for runs, tta in groups:
         captioner = Captioner.ensemble(runs)
         captioner = captioner.with_tta() if tta else captioner
-        with torch.inference_mode():
-            result = evaluate_captions(
-                captioner, pixels, references, boxes, beam=args.beam, meteor=False
-            )
+        result = evaluate_captions(
+            captioner, pixels, references, boxes, beam=args.beam, meteor=False
+        )
         m = result.metrics
         name = " + ".join(runs) + (", tta" if tta else "")
         print(

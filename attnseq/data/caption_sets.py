@@ -31,7 +31,7 @@ from attnseq.checkpoints import load_tensors, save_tensors
 from attnseq.config import AugmentConfig, Config, DigitStripsConfig
 from attnseq.data.batching import Batch, collate
 from attnseq.data.captions import load_caption_split
-from attnseq.data.digit_strips import DIGIT_WORDS, Box, StripSource, digit_pools
+from attnseq.data.digit_strips import DIGIT_WORDS, Box, Strip, StripSource, digit_pools
 from attnseq.data.images import augment, load_images, open_image, to_input
 from attnseq.data.registry import cache_root
 from attnseq.data.tokenizers import Tokenizer, encode
@@ -70,6 +70,17 @@ def _strips_cfg(cfg: Config) -> DigitStripsConfig:
     return cfg.data.captions.strips
 
 
+def strip_images(strips: list[Strip], grey: bool, name: str) -> RawImages:
+    """Digit strips as a split's images, captions and digit boxes (``name-0``, ``name-1``...)."""
+    pixels = torch.stack([torch.from_numpy(s.image) for s in strips]).unsqueeze(1)
+    return RawImages(
+        [f"{name}-{i}" for i in range(len(strips))],
+        pixels if grey else pixels.repeat(1, 3, 1, 1),
+        [[s.caption] for s in strips],
+        [s.boxes for s in strips],
+    )
+
+
 def read_split(cfg: Config, split: str, base: Path = Path("."), progress: bool = True) -> RawImages:
     """Images and captions of ``split``: photos from files or coco-mini, or fixed digit strips."""
     image_cfg = cfg.model.image
@@ -84,16 +95,7 @@ def read_split(cfg: Config, split: str, base: Path = Path("."), progress: bool =
         pool = digit_pools(strips_cfg, cfg.data.mirror)[split]
         count = strips_cfg.valid_strips if split == "valid" else strips_cfg.test_strips
         source = StripSource(pool, split, count, size, strips_cfg)
-        strips = [source.strip(i) for i in range(len(source))]
-        pixels = torch.stack([torch.from_numpy(s.image) for s in strips]).unsqueeze(1)
-        if not image_cfg.grey:
-            pixels = pixels.repeat(1, 3, 1, 1)
-        return RawImages(
-            [f"{split}-{i}" for i in range(len(strips))],
-            pixels,
-            [[s.caption] for s in strips],
-            [s.boxes for s in strips],
-        )
+        return strip_images([source.strip(i) for i in range(len(source))], image_cfg.grey, split)
     images = load_caption_split(cfg.data, split, base)
     limit = {"train": cfg.data.max_train_pairs, "valid": cfg.data.max_valid_pairs}.get(split)
     if limit is not None and len(images) > limit:  # for captions: a number of images
