@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The main job: train the default French-English model (progress bar), then
 # translate a few everyday sentences with it and draw its attention.
+# Installs attnseq and its pinned packages into .venv first (scripts/install.sh).
 # Reads data from the local mirror ($ATTNSEQ_MIRROR, default ../shared/datasets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/install.sh
+attnseq_install
 export ATTNSEQ_MIRROR="${ATTNSEQ_MIRROR:-$(cd .. && pwd)/shared/datasets}"
 RUN=${RUN:-runs/tatoeba-fr-en}
 start=$(date +%s)
