@@ -7,7 +7,7 @@
 #   TORCH_INDEX  where torch comes from (default PyTorch's CPU builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/install.sh   # apt_install, and the same torch source as the install
+source scripts/install.sh   # test_prerequisites, and the same torch source as the install
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 venv="$tmp/venv"
@@ -22,7 +22,7 @@ PY
 echo "check_latest: $torch_spec from ${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}, then the newest allowed of the rest"
 "${pip[@]}" --no-deps "$torch_spec" --extra-index-url "${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 "${pip[@]}" -e '.[test]'
-"$venv/bin/python" -m pip freeze --exclude-editable > "$tmp/latest.txt"
+"$venv/bin/python" -m pip freeze --all --exclude-editable > "$tmp/latest.txt"
 "$venv/bin/python" - "$tmp/latest.txt" requirements/lock.txt <<'PY'
 import re, sys
 
@@ -35,7 +35,7 @@ def pins(path):
     return found
 
 latest, locked = pins(sys.argv[1]), pins(sys.argv[2])
-rows = [(n, locked.get(n, "-"), latest.get(n, "-")) for n in sorted(set(latest) | set(locked))]
+rows = [(n, locked.get(n, "-"), latest.get(n, "-")) for n in sorted(set(latest) | set(locked)) if n != "pip"]
 moved = [r for r in rows if r[1].split("+")[0] != r[2].split("+")[0]]
 print(f"check_latest: {len(moved)} of {len(rows)} packages differ from the lock")
 for name, old, new in moved:
@@ -43,5 +43,6 @@ for name, old, new in moved:
 if any(n.startswith("nvidia-") for n in latest):
     print("check_latest: warning: nvidia-* packages were installed (a CUDA build of torch)")
 PY
+test_prerequisites
 export ATTNSEQ_MIRROR="${ATTNSEQ_MIRROR:-$(cd .. && pwd)/shared/datasets}"
 "$venv/bin/python" -m pytest "$@"

@@ -58,3 +58,8 @@ attnseq_install() {
   export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
   hash -r
 }
+
+test_prerequisites() {  # what some tests drive besides Python: headless Chromium for the web page
+  [ -x /usr/bin/chromium ] || apt_install chromium ||
+    echo "note: could not install chromium; the browser tests will be skipped"
+}

@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install.sh
 attnseq_install
-[ -x /usr/bin/chromium ] || apt_install chromium ||
-  echo "note: could not install chromium; the browser tests will be skipped"
+test_prerequisites
 export ATTNSEQ_MIRROR="${ATTNSEQ_MIRROR:-$(cd .. && pwd)/shared/datasets}"
 exec python -m pytest "$@"
