@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 
 def load(run_dir, device: str = "cpu"):
     """Load a trained run folder; ``load(d).translate([...])`` returns text and attention."""
-    from attnseq.inference import load as _load
+    from attnseq.api.translator import load as _load
 
     return _load(run_dir, device=device)
 

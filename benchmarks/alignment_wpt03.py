@@ -47,7 +47,9 @@ sys.path.insert(0, str(REPO))
 # The project's machines have no internet: read the local mirror unless told otherwise.
 os.environ.setdefault("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets"))
 
-from attnseq.data.alignments import (  # noqa: E402
+from attnseq.alignment.aer import alignment_scores  # noqa: E402
+from attnseq.alignment.extract import SOFT_THRESHOLD, soft_symmetrize, symmetrize  # noqa: E402
+from attnseq.alignment.files import (  # noqa: E402
     format_links,
     read_gold,
     read_pharaoh,
@@ -56,8 +58,6 @@ from attnseq.data.alignments import (  # noqa: E402
 from attnseq.data.corpora import load_pairs  # noqa: E402
 from attnseq.data.readers import read_lines  # noqa: E402
 from attnseq.data.registry import prepare as prepare_dataset  # noqa: E402
-from attnseq.evaluation.alignment import alignment_scores  # noqa: E402
-from attnseq.word_alignment import SOFT_THRESHOLD, soft_symmetrize, symmetrize  # noqa: E402
 
 WPT = "wpt03-enfr"
 FR_ELISIONS = {
@@ -289,7 +289,7 @@ def eflomal_rows(work: Path, gold) -> list[dict]:
 def _align(run: str, src: str, tgt: str, position: str) -> tuple[list, list]:
     """One direction's links on the WPT03 text, and its word-level attention
     (run in a worker process)."""
-    from attnseq.aligner import Aligner
+    from attnseq.api.aligner import Aligner
 
     aligner = Aligner.load(run, lowercase=True, position=position)
     pairs = aligner.attention(read_lines(Path(src)), read_lines(Path(tgt)))
@@ -359,8 +359,8 @@ def soft_rows(name: str, position: str, fwd_words: list, rev_words: list, gold) 
 
 def bleu_row(name: str, run: Path, work: Path, src: str, tgt: str, limit: int | None) -> dict:
     """BLEU of a run on the Tatoeba test split, normalised as the training text."""
+    from attnseq.api.translator import load
     from attnseq.evaluation.metrics import bleu
-    from attnseq.inference import load
 
     sources = read_lines(work / f"test.{src}")[:limit]
     refs = read_lines(work / f"test.{tgt}")[:limit]

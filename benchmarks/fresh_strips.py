@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from attnseq.captioning import Captioner, evaluate_captions
+from attnseq.api.captioner import Captioner, evaluate_captions
 from attnseq.config import Config
 from attnseq.data.caption_sets import strip_images
 from attnseq.data.digit_strips import Strip, StripSource, digit_pools

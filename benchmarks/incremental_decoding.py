@@ -25,11 +25,11 @@ from pathlib import Path
 
 import torch
 
+from attnseq.api.translator import load
 from attnseq.atomic import atomic_write_text
 from attnseq.config import load_config
 from attnseq.data.batching import encode_sources
 from attnseq.data.tokenizers import EOS
-from attnseq.inference import load
 from attnseq.models.seq2seq import Seq2Seq, count_parameters
 from attnseq.search import beam_search, greedy_search
 

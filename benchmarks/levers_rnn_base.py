@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from profile_rnn_base import build  # noqa: E402
 
+from attnseq.api.translator import Translator  # noqa: E402
 from attnseq.data.batching import batch_indices, collate  # noqa: E402
 from attnseq.data.pipeline import load_split  # noqa: E402
 from attnseq.data.tokenizers import PAD  # noqa: E402
-from attnseq.inference import Translator  # noqa: E402
 from attnseq.models.quantization import quantize_int8  # noqa: E402
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from attnseq.api.translator import Translator
 from attnseq.config import load_config
 from attnseq.data.batching import batch_indices, collate
 from attnseq.data.pipeline import load_split
-from attnseq.inference import Translator
 from attnseq.training.trainer import Trainer
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs" / "bench-rnn-base.yaml"

@@ -25,12 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("ATTNSEQ_MIRROR", str(REPO.parent / "shared" / "datasets"))
 
-from attnseq.data.alignments import read_pharaoh  # noqa: E402
+from attnseq.alignment.extract import symmetrize  # noqa: E402
+from attnseq.alignment.files import read_pharaoh  # noqa: E402
+from attnseq.api.translator import load  # noqa: E402
+from attnseq.api.unk_replace import UNK_PIECE, read_dictionary, replace_all  # noqa: E402
 from attnseq.data.corpora import load_pairs  # noqa: E402
 from attnseq.evaluation.metrics import bleu, chrf  # noqa: E402
-from attnseq.inference import load  # noqa: E402
-from attnseq.unk_replace import UNK_PIECE, read_dictionary, replace_all  # noqa: E402
-from attnseq.word_alignment import symmetrize  # noqa: E402
 
 
 def build_dictionary(path: Path, src_lang: str, tgt_lang: str) -> None:

@@ -90,11 +90,11 @@ def _line_numbers(spec: str, count: int) -> list[int]:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from attnseq.aligner import Aligner, combine
+    from attnseq.alignment.extract import SOFT, SOFT_THRESHOLD
+    from attnseq.alignment.files import format_links, read_gold, read_line_pairs
+    from attnseq.api.aligner import Aligner, combine
     from attnseq.atomic import atomic_write_text
-    from attnseq.data.alignments import format_links, read_gold, read_line_pairs
     from attnseq.errors import AttnseqError
-    from attnseq.word_alignment import SOFT, SOFT_THRESHOLD
 
     soft = args.backward_run is not None and args.symmetrize == SOFT
     if args.threshold is None:

@@ -46,8 +46,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from attnseq.api.translator import load
     from attnseq.errors import AttnseqError
-    from attnseq.inference import load
     from attnseq.visualisation.heatmap import FORMATS, save_heatmap
 
     fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
@@ -92,7 +92,7 @@ def _view(view: str, hyp):
     """Columns, rows and weights of one hypothesis, in pieces or in words."""
     weights = hyp.attention.numpy()
     if view == "words":
-        from attnseq.word_alignment import word_view
+        from attnseq.alignment.extract import word_view
 
         return word_view(hyp.src_tokens, hyp.out_tokens, weights)
     return hyp.src_tokens, hyp.out_tokens, weights

@@ -55,7 +55,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     import json
 
-    from attnseq.captioning import Captioner
+    from attnseq.api.captioner import Captioner
     from attnseq.data.caption_sets import read_split
     from attnseq.data.images import open_image
     from attnseq.errors import AttnseqError
@@ -112,8 +112,8 @@ def evaluate_caption_run(args) -> int:
 
     from tqdm import tqdm
 
+    from attnseq.api.captioner import Captioner, evaluate_captions
     from attnseq.atomic import atomic_write_text
-    from attnseq.captioning import Captioner, evaluate_captions
     from attnseq.data.caption_sets import read_split
     from attnseq.data.images import to_input
     from attnseq.errors import AttnseqError

@@ -90,7 +90,7 @@ def _show_attention(bot, answer, argument: str) -> list[str]:
 
 
 def run(args) -> int:
-    from attnseq.conversation import Chatbot
+    from attnseq.api.chatbot import Chatbot
 
     bot = Chatbot.load(args.run_dir, device=decode_device(args))
     options = search_kwargs(args)

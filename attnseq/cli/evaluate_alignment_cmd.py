@@ -29,8 +29,8 @@ def run(args) -> int:
     import json
     from dataclasses import asdict
 
-    from attnseq.data.alignments import read_gold, read_pharaoh, reverse_links
-    from attnseq.evaluation.alignment import alignment_scores
+    from attnseq.alignment.aer import alignment_scores
+    from attnseq.alignment.files import read_gold, read_pharaoh, reverse_links
 
     hyps = read_pharaoh(args.hyp)
     if args.reverse:

@@ -156,13 +156,13 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
+    from attnseq.api.translator import load
     from attnseq.atomic import atomic_write_text
     from attnseq.data.pipeline import encode_pairs
     from attnseq.errors import AttnseqError
     from attnseq.evaluation.dialogue import dialogue_scores
     from attnseq.evaluation.likelihood import corpus_nll
     from attnseq.evaluation.metrics import bleu, chrf, perplexity
-    from attnseq.inference import load
 
     if args.tta:
         raise AttnseqError("--tta is for caption runs: it reads each image shifted")

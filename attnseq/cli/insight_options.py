@@ -36,7 +36,7 @@ def postprocess(args, translator, results: Sequence) -> list:
         raise AttnseqError("--dict is used by --replace-unk; add --replace-unk")
     if not args.replace_unk:
         return list(results)
-    from attnseq.unk_replace import read_dictionary, replace_all
+    from attnseq.api.unk_replace import read_dictionary, replace_all
 
     dictionary = read_dictionary(args.dict) if args.dict else None
     replaced, _ = replace_all(results, translator.src_tok, translator.tgt_tok, dictionary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from attnseq.api.chatbot import CHAT_DEFAULTS
 from attnseq.cli.common import (
     add_command,
     add_device_option,
@@ -17,7 +18,6 @@ from attnseq.cli.insight_options import (
     explanation,
     postprocess,
 )
-from attnseq.conversation import CHAT_DEFAULTS
 
 
 def add_search_options(p, chat: bool = False) -> None:
@@ -148,8 +148,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from attnseq.api.translator import load
     from attnseq.errors import AttnseqError
-    from attnseq.inference import load
 
     if args.beam < 1 or args.nbest < 1 or (args.nbest > args.beam and not args.sample):
         raise AttnseqError(f"--nbest ({args.nbest}) must be between 1 and --beam ({args.beam})")

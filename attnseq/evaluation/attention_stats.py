@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from attnseq.word_alignment import word_view
+from attnseq.alignment.extract import word_view
 
 EOS = "</s>"
 OMISSION_BELOW = 0.25

@@ -2,7 +2,7 @@
 
 No search happens: the decoder reads the reference translation word by word
 (teacher forcing) and we keep the attention of every step, the raw material
-of word alignment (see ``attnseq.aligner``).
+of word alignment (see ``attnseq.api.aligner``).
 """
 
 from __future__ import annotations

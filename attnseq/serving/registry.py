@@ -22,19 +22,19 @@ RunBatch = Callable[[Any, list[Any], Hashable], Sequence[Any]]
 
 
 def _load_translator(run_dir: Path, device: str) -> Any:
-    from attnseq.inference import Translator
+    from attnseq.api.translator import Translator
 
     return Translator.load(run_dir, device=device)
 
 
 def _load_chatbot(run_dir: Path, device: str) -> Any:
-    from attnseq.conversation import Chatbot
+    from attnseq.api.chatbot import Chatbot
 
     return Chatbot.load(run_dir, device=device)
 
 
 def _load_captioner(run_dir: Path, device: str) -> Any:
-    from attnseq.captioning import Captioner
+    from attnseq.api.captioner import Captioner
 
     return Captioner.load(run_dir, device=device)
 

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from attnseq.checkpoints import load_tensors, save_tensors
 from attnseq.errors import CheckpointError
-from attnseq.inference import check_meta
+from attnseq.runs import check_meta
 
 CHECKPOINTS = "checkpoints"
 RUN_FILES = ("config.yaml", "tokenizer.json")

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import torch
 
-from attnseq.captioning import Captioner, evaluate_captions
+from attnseq.api.captioner import Captioner, evaluate_captions
 from attnseq.data.batching import batch_indices
 from attnseq.data.caption_sets import (
     ImageCaptionSet,

@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from attnseq.alignment.files import Links, piece_words, read_pharaoh, token_links
 from attnseq.config import FilesConfig
-from attnseq.data.alignments import Links, piece_words, read_pharaoh, token_links
 from attnseq.data.batching import Batch
 from attnseq.data.readers import read_lines
 from attnseq.data.tokenizers import Tokenizer

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import load_tensors, load_weights, prefixed, save_tensors
 from attnseq.config import Config, save_config
 from attnseq.data.batching import Batch, collate
@@ -41,7 +42,7 @@ from attnseq.data.tokenizers import PAD, load_tokenizers, train_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError, DistributedError
 from attnseq.evaluation.likelihood import corpus_nll
 from attnseq.evaluation.metrics import bleu, chrf, perplexity
-from attnseq.inference import Translator, build_model, check_meta, model_meta
+from attnseq.runs import build_model, check_meta, model_meta
 from attnseq.training.averaging import CHECKPOINTS, prune_checkpoints, step_checkpoint
 from attnseq.training.device import choose_device
 from attnseq.training.distributed import DistContext

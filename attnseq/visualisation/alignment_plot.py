@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
+from attnseq.alignment.files import GoldLinks, Link  # noqa: E402
 from attnseq.atomic import atomic_write  # noqa: E402
-from attnseq.data.alignments import GoldLinks, Link  # noqa: E402
 from attnseq.visualisation.heatmap import _label  # noqa: E402
 
 

@@ -92,7 +92,7 @@ class Attnseq(Toolkit):
     def parameters(self, run_dir: Path) -> int | None:
         if not (run_dir / "model.safetensors").is_file():
             return None
-        from attnseq.inference import Translator
+        from attnseq.api.translator import Translator
         from attnseq.models.seq2seq import count_parameters
 
         return count_parameters(Translator.load(run_dir).model)

@@ -10,16 +10,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from attnseq.alignment.aer import AlignmentScores, alignment_scores
+from attnseq.alignment.extract import extract, merge_pieces
+from attnseq.alignment.files import GoldLinks, format_links, piece_words, read_gold
+from attnseq.api.translator import Translator, load
 from attnseq.cli.main import main
 from attnseq.config import FilesConfig
-from attnseq.data.alignments import GoldLinks, format_links, piece_words, read_gold
 from attnseq.data.batching import Batch, collate
 from attnseq.data.tokenizers import encode
-from attnseq.evaluation.alignment import AlignmentScores, alignment_scores
-from attnseq.inference import Translator, load
 from attnseq.search.forced import forced_attention
 from attnseq.training.guided_alignment import GuidedAlignment
-from attnseq.word_alignment import extract, merge_pieces
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml"
 

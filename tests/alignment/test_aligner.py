@@ -5,14 +5,14 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
-from attnseq.aligner import Aligner, align_corpus
+from attnseq.alignment.aer import alignment_scores
+from attnseq.alignment.extract import SOFT_THRESHOLD, soft_symmetrize
+from attnseq.alignment.files import read_gold, read_pharaoh
+from attnseq.api.aligner import Aligner, align_corpus
+from attnseq.api.translator import load
 from attnseq.cli.main import main
-from attnseq.data.alignments import read_gold, read_pharaoh
 from attnseq.data.tokenizers import encode
-from attnseq.evaluation.alignment import alignment_scores
-from attnseq.inference import load
 from attnseq.search.forced import forced_attention
-from attnseq.word_alignment import SOFT_THRESHOLD, soft_symmetrize
 
 LINES = 24
 

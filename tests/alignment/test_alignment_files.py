@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from attnseq.cli.main import main
-from attnseq.data.alignments import (
+from attnseq.alignment.aer import alignment_scores
+from attnseq.alignment.files import (
     GoldLinks,
     check_ranges,
     format_links,
@@ -17,8 +17,8 @@ from attnseq.data.alignments import (
     read_pharaoh,
     reverse_links,
 )
+from attnseq.cli.main import main
 from attnseq.errors import DataError
-from attnseq.evaluation.alignment import alignment_scores
 
 
 @pytest.fixture(scope="module")

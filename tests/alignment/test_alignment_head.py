@@ -9,13 +9,13 @@ import pytest
 import torch
 from guided_lines import guided_lines, train_guided_run
 
-from attnseq.aligner import Aligner
+from attnseq.alignment.files import read_pharaoh
+from attnseq.api.aligner import Aligner
+from attnseq.api.translator import load
 from attnseq.cli.main import main
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, config_from_dict
-from attnseq.data.alignments import read_pharaoh
 from attnseq.data.tokenizers import BOS, PAD
 from attnseq.errors import AttnseqError, ConfigError
-from attnseq.inference import load
 from attnseq.models.seq2seq import Seq2Seq
 
 TINY = str(Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml")

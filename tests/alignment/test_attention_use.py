@@ -7,12 +7,12 @@ import pytest
 import torch
 from PIL import Image
 
+from attnseq.api.translator import Translation
+from attnseq.api.unk_replace import read_dictionary, replace_all, replace_unknowns
 from attnseq.cli.main import main
 from attnseq.data.tokenizers import SPECIALS, Vocab, WordTokenizer
 from attnseq.errors import DataError
 from attnseq.evaluation.attention_stats import corpus_stats, explain, sentence_stats
-from attnseq.inference import Translation
-from attnseq.unk_replace import read_dictionary, replace_all, replace_unknowns
 
 # A real Multi30k test sentence (test_2016_flickr, German, tokenized), with a
 # vocabulary that lacks its rare words.

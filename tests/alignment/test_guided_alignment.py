@@ -8,8 +8,8 @@ import pytest
 import torch
 from guided_lines import gold_files, guided_lines, train_guided_run
 
+from attnseq.alignment.files import read_gold
 from attnseq.config import FilesConfig, config_from_dict
-from attnseq.data.alignments import read_gold
 from attnseq.errors import ConfigError, DataError
 from attnseq.training.guided_alignment import alignments_by_pair
 

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import sentencepiece  # noqa: F401  (the tokenizer under test)
 
-from attnseq.data.alignments import piece_words, token_links, word_spans
-from attnseq.word_alignment import (
+from attnseq.alignment.extract import (
     extract,
     group_words,
     merge_pieces,
@@ -16,6 +15,7 @@ from attnseq.word_alignment import (
     symmetrize,
     word_view,
 )
+from attnseq.alignment.files import piece_words, token_links, word_spans
 
 
 def test_merge_pieces_sums_source_and_averages_target():

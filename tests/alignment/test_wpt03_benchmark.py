@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnseq.data.alignments import GoldLinks
+from attnseq.alignment.files import GoldLinks
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from attnseq.captioning import Caption, Captioner
+from attnseq.api.captioner import Caption, Captioner
 from attnseq.cli.main import main
 from attnseq.data.images import TTA_SHIFTS, shift
 from attnseq.errors import AttnseqError

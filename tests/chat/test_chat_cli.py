@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from attnseq.api.chatbot import Chatbot
+from attnseq.api.translator import Translator
 from attnseq.cli.main import main
-from attnseq.conversation import Chatbot
 from attnseq.data.tokenizers import load_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError
 from attnseq.evaluation.dialogue import dialogue_scores
-from attnseq.inference import Translator
 
 REPO = Path(__file__).resolve().parents[2]
 

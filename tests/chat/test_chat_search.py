@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from attnseq.api.translator import Translator
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig
 from attnseq.data.batching import encode_sources
 from attnseq.data.tokenizers import BOS, EOS
 from attnseq.errors import AttnseqError
-from attnseq.inference import Translator
 from attnseq.models.seq2seq import Seq2Seq
 from attnseq.search import Sampling, beam_search, greedy_search, sample_search
 from attnseq.search.anti_lm import AntiLM

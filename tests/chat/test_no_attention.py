@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from attnseq.api.chatbot import Chatbot
 from attnseq.cli.main import main
 from attnseq.config import DecoderConfig, EncoderConfig, ModelConfig, config_from_dict
-from attnseq.conversation import Chatbot
 from attnseq.errors import ConfigError
 from attnseq.models.seq2seq import Seq2Seq
 

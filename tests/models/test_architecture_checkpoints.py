@@ -17,7 +17,7 @@ import pytest
 from attnseq.cli.main import main
 from attnseq.config import Config
 from attnseq.errors import CheckpointError
-from attnseq.inference import check_meta
+from attnseq.runs import check_meta
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / "configs" / "tiny.yaml")

@@ -25,9 +25,9 @@ import torch
 from reliability_support import REPO, TINY, temporaries
 from safetensors import safe_open
 
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import load_tensors
 from attnseq.data.corpora import load_pairs
-from attnseq.inference import Translator
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from reliability_support import temporaries, train
 
 import attnseq.checkpoints
 import attnseq.training.trainer
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import load_tensors
-from attnseq.inference import Translator
 
 RUN = ("train.max_steps=5", "train.valid_every=2", "train.save_every=1", "train.best_metric=loss")
 

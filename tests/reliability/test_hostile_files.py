@@ -13,11 +13,11 @@ from reliability_support import train
 from safetensors.torch import save_file
 
 from attnseq import load
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import load_tensors
 from attnseq.cli.main import main
 from attnseq.data.tokenizers import load_tokenizers
 from attnseq.errors import AttnseqError, CheckpointError, ConfigError
-from attnseq.inference import Translator
 
 
 class _Planted:

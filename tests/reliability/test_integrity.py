@@ -13,13 +13,14 @@ from hypothesis import strategies as st
 from reliability_support import train
 from safetensors.torch import save_file
 
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import _checksum, load_tensors, save_tensors
 from attnseq.cli.main import main
 from attnseq.config import read_yaml
 from attnseq.data.pipeline import load_split
 from attnseq.data.tokenizers import train_tokenizers
 from attnseq.errors import CheckpointError
-from attnseq.inference import Translator, build_model, model_meta
+from attnseq.runs import build_model, model_meta
 
 FUZZ = settings(
     derandomize=True,  # the same examples on every run and machine

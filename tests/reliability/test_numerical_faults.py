@@ -7,8 +7,8 @@ import math
 import torch
 from reliability_support import train
 
+from attnseq.api.translator import Translator
 from attnseq.checkpoints import load_tensors, prefixed
-from attnseq.inference import Translator
 from attnseq.training.trainer import Trainer
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from attnseq.inference import Translator
+from attnseq.api.translator import Translator
 from attnseq.serving.launch import launched
 
 SENTENCES = [

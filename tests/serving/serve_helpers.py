@@ -65,7 +65,7 @@ def serve_app(app) -> Iterator[str]:
 
 
 class StubChatbot:
-    """Stands in for attnseq.conversation.Chatbot: echoes the last turn's words.
+    """Stands in for attnseq.api.chatbot.Chatbot: echoes the last turn's words.
 
     Output word i attends mostly to source word i of the last turn, so a test
     can tell whether the server kept rows and columns in place.
@@ -74,7 +74,7 @@ class StubChatbot:
     def reply(self, history: list[str], beam: int = 5):
         import torch
 
-        from attnseq.inference import Translation
+        from attnseq.api.translator import Translation
 
         words = [w for turn in history for w in turn.split()]
         last = history[-1].split()
@@ -91,7 +91,7 @@ class StubChatbot:
 
 
 class StubCaptioner:
-    """Stands in for attnseq.captioning.Captioner on a 2x3 grid of regions."""
+    """Stands in for attnseq.api.captioner.Captioner on a 2x3 grid of regions."""
 
     GRID = (2, 3)
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from serve_helpers import LIMIT_FLAGS, png_bytes
 
-from attnseq.inference import Translator
+from attnseq.api.translator import Translator
 
 SENTENCES = [
     "Je suis très fatigué.",

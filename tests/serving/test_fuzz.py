@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from serve_helpers import StubCaptioner, StubChatbot, png_bytes, serve_app
 
-from attnseq.inference import Translator
+from attnseq.api.translator import Translator
 from attnseq.serving.app import create_app
 from attnseq.serving.limits import Limits
 from attnseq.serving.registry import ServedModel

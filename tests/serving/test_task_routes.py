@@ -9,8 +9,8 @@ import httpx
 from PIL import Image
 from serve_helpers import REPO, png_bytes, serve
 
+from attnseq.api.chatbot import Chatbot
 from attnseq.config import load_config
-from attnseq.conversation import Chatbot
 from attnseq.training.trainer import Trainer
 
 
@@ -36,7 +36,7 @@ def test_chat_route_answers_with_attention_over_the_context(tmp_path: Path, mirr
 
 
 def test_caption_route_answers_with_attention_over_the_grid(tmp_path: Path, mirror):
-    from attnseq.captioning import Captioner
+    from attnseq.api.captioner import Captioner
     from attnseq.cli.main import main
 
     run = tmp_path / "caption"

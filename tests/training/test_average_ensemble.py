@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from attnseq.api.translator import Translator, load
 from attnseq.checkpoints import load_tensors
 from attnseq.cli.main import main
 from attnseq.errors import CheckpointError
-from attnseq.inference import Translator, load
 from attnseq.training.averaging import average_run, average_tensors, kept_checkpoints
 
 REPO = Path(__file__).resolve().parents[2]
