@@ -2,4 +2,4 @@
 
 from attnseq._moved import moved
 
-__getattr__ = moved(__name__, "attnseq.api.translator", "attnseq.runs")
+__getattr__ = moved(__name__, "attnseq.runs", "attnseq.api.translator")
