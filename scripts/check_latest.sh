@@ -7,21 +7,19 @@
 #   TORCH_INDEX  where torch comes from (default PyTorch's CPU builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/install.sh   # test_prerequisites, and the same torch source as the install
+source scripts/install.sh   # install_torch (the same torch source as the install), test_prerequisites
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 venv="$tmp/venv"
 python3 -m venv "$venv"
-pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
 torch_spec=$("$venv/bin/python" - <<'PY'
 import re, tomllib
 deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
 print(next(d for d in deps if re.match(r"torch\b", d)))
 PY
 )
-echo "check_latest: $torch_spec from ${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}, then the newest allowed of the rest"
-"${pip[@]}" --no-deps "$torch_spec" --extra-index-url "${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
-"${pip[@]}" -e '.[test]'
+install_torch "$venv" "$torch_spec"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$venv/bin/python" -m pip freeze --all --exclude-editable > "$tmp/latest.txt"
 "$venv/bin/python" - "$tmp/latest.txt" requirements/lock.txt <<'PY'
 import re, sys

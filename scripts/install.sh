@@ -17,6 +17,12 @@ apt_install() {  # best effort, only where apt-get runs as root; callers say wha
     { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; }
 }
 
+install_torch() {  # VENV SPEC: torch alone from TORCH_INDEX; its dependencies come after
+  local index=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
+  echo "install: $2 from $index"
+  "$1/bin/python" -m pip install -q --disable-pip-version-check --no-deps "$2" --extra-index-url "$index"
+}
+
 attnseq_install() {
   local venv=${ATTNSEQ_VENV:-.venv} python=${PYTHON:-python3} lock=requirements/lock.txt
   if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
@@ -46,8 +52,7 @@ attnseq_install() {
     # A build of the pinned version already there (CPU or CUDA) is kept. Its own
     # dependencies come next, from the lock (a CUDA build adds its nvidia-* ones).
     if ! "$venv/bin/python" -c "import sys, torch; sys.exit(torch.__version__.split('+')[0] != '${torch_pin#torch==}')" 2>/dev/null; then
-      echo "install: $torch_pin from ${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
-      "${pip[@]}" --no-deps "$torch_pin" --extra-index-url "${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" || return 1
+      install_torch "$venv" "$torch_pin" || return 1
     fi
     echo "install: the pinned packages of $lock"
     "${pip[@]}" -r "$lock" || return 1
